@@ -1,0 +1,258 @@
+"""State changes of employees: sign-up, approval, rejection, suspension, reactivation, roles and queues.
+
+Each function is one transaction: a conditional UPDATE (so two supervisors acting at once cannot both
+win) and its audit entry, written together or not at all.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit import recorder
+from inbox.models import Queue
+
+from .errors import InvalidTransition, NotAllowed
+from .models import Employee, Role
+from .numbers import normalize_employee_number, validate_employee_number
+
+ANSWER_QUEUE = "inbox.answer_queue"
+Status = Employee.Status
+
+
+def grantable_roles(actor: Employee) -> set[Role]:
+    if actor.has_role(Role.ADMINISTRATOR):
+        return set(Role)
+    if actor.has_role(Role.SUPERVISOR):
+        return {Role.EMPLOYEE, Role.SUPERVISOR, Role.COMPLIANCE}
+    return set()
+
+
+def ensure_may_manage(actor: Employee, employee: Employee) -> None:
+    """Supervisors manage everyone but administrators; administrators manage everyone; nobody manages themselves."""
+    if not actor.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR):
+        raise NotAllowed(_("Only supervisors and administrators manage staff."))
+    if actor.pk == employee.pk:
+        raise NotAllowed(_("You cannot change your own account; ask another supervisor."))
+    if employee.role == Role.ADMINISTRATOR and not actor.has_role(Role.ADMINISTRATOR):
+        raise NotAllowed(_("Only an administrator can change an administrator's account."))
+
+
+def _ensure_may_grant(actor: Employee, role: Role) -> None:
+    if role not in grantable_roles(actor):
+        raise NotAllowed(_("You may not give the role “%(role)s”.") % {"role": role.label})
+
+
+def _set_role(employee: Employee, role: Role) -> None:
+    group, _created = Group.objects.get_or_create(name=role.value)
+    employee.groups.set([group])
+    Employee.objects.filter(pk=employee.pk).update(is_superuser=role == Role.ADMINISTRATOR)
+    employee.is_superuser = role == Role.ADMINISTRATOR
+    employee.__dict__.pop("role", None)
+
+
+def _transition(employee: Employee, *, allowed_from: Iterable[str], to: str, actor: Employee | None,
+                action_label: str, reason: str = "", end_sessions: bool = False) -> str:
+    """Move `employee` to status `to` only if it is still in `allowed_from`; returns the status it left."""
+    before = Employee.objects.filter(pk=employee.pk).values_list("status", flat=True).first()
+    changes = {"status": to, "status_reason": reason, "status_changed_at": timezone.now(), "status_changed_by": actor}
+    if end_sessions:
+        changes["session_generation"] = F("session_generation") + 1
+    won = Employee.objects.filter(pk=employee.pk, status__in=list(allowed_from)).update(**changes)
+    if won != 1:
+        raise InvalidTransition.for_employee(employee, action_label)
+    employee.refresh_from_db()
+    return before
+
+
+@transaction.atomic
+def register_employee(employee: Employee) -> Employee:
+    """Save a new sign-up (number, e-mail and password hash already set) as pending approval."""
+    employee.employee_number = normalize_employee_number(employee.employee_number)
+    validate_employee_number(employee.employee_number)
+    employee.status = Status.PENDING
+    employee.save()
+    recorder.record(
+        "accounts.employee.signed_up",
+        actor=employee,
+        target=employee,
+        after={"employee_number": employee.employee_number, "email": employee.email, "status": employee.status},
+    )
+    return employee
+
+
+@transaction.atomic
+def approve_employee(employee: Employee, *, actor: Employee, role: Role, queues: Iterable[Queue] = ()) -> Employee:
+    ensure_may_manage(actor, employee)
+    _ensure_may_grant(actor, role)
+    queues = list(queues)
+    _transition(employee, allowed_from=[Status.PENDING], to=Status.ACTIVE, actor=actor,
+                action_label=_("approved"))
+    _set_role(employee, role)
+    for queue in queues:
+        assign_perm(ANSWER_QUEUE, employee, queue)
+    recorder.record(
+        "accounts.employee.approved",
+        actor=actor,
+        target=employee,
+        before={"status": Status.PENDING},
+        after={"status": Status.ACTIVE, "role": role.value, "queues": sorted(q.name for q in queues)},
+    )
+    return employee
+
+
+@transaction.atomic
+def reject_employee(employee: Employee, *, actor: Employee, reason: str) -> Employee:
+    ensure_may_manage(actor, employee)
+    if not reason.strip():
+        raise NotAllowed(_("Give a reason for the rejection; the applicant will see it."))
+    _transition(employee, allowed_from=[Status.PENDING], to=Status.REJECTED, actor=actor,
+                action_label=_("rejected"), reason=reason.strip())
+    recorder.record(
+        "accounts.employee.rejected",
+        actor=actor,
+        target=employee,
+        before={"status": Status.PENDING},
+        after={"status": Status.REJECTED, "reason": reason.strip()},
+    )
+    return employee
+
+
+@transaction.atomic
+def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Employee:
+    """Suspend at once: the person's open sessions end on their next request."""
+    ensure_may_manage(actor, employee)
+    if not reason.strip():
+        raise NotAllowed(_("Give a reason for the suspension."))
+    _transition(employee, allowed_from=[Status.ACTIVE], to=Status.SUSPENDED, actor=actor,
+                action_label=_("suspended"), reason=reason.strip(), end_sessions=True)
+    recorder.record(
+        "accounts.employee.suspended",
+        actor=actor,
+        target=employee,
+        before={"status": Status.ACTIVE},
+        after={"status": Status.SUSPENDED, "reason": reason.strip()},
+    )
+    return employee
+
+
+@transaction.atomic
+def reactivate_employee(employee: Employee, *, actor: Employee) -> Employee:
+    ensure_may_manage(actor, employee)
+    before = _transition(employee, allowed_from=[Status.SUSPENDED], to=Status.ACTIVE, actor=actor,
+                         action_label=_("reactivated"))
+    recorder.record(
+        "accounts.employee.reactivated",
+        actor=actor,
+        target=employee,
+        before={"status": before},
+        after={"status": Status.ACTIVE},
+    )
+    return employee
+
+
+@transaction.atomic
+def change_role(employee: Employee, *, actor: Employee, role: Role) -> Employee:
+    ensure_may_manage(actor, employee)
+    _ensure_may_grant(actor, role)
+    # Lock the row so two supervisors changing the role at once are recorded in the order they won.
+    locked = Employee.objects.select_for_update().get(pk=employee.pk)
+    if locked.status != Status.ACTIVE:
+        raise InvalidTransition.for_employee(employee, _("given a new role"))
+    previous = locked.role
+    if previous == role:
+        return employee
+    _set_role(employee, role)
+    recorder.record(
+        "accounts.employee.role_changed",
+        actor=actor,
+        target=employee,
+        before={"role": previous.value if previous else None},
+        after={"role": role.value},
+    )
+    return employee
+
+
+@transaction.atomic
+def grant_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
+    """Allow `employee` to answer `queue`. Returns False (and records nothing) if they already could."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if employee_queues(employee).filter(pk=queue.pk).exists():
+        return False
+    assign_perm(ANSWER_QUEUE, employee, queue)
+    recorder.record(
+        "accounts.queue_permission.granted",
+        actor=actor,
+        target=employee,
+        after={"queue": queue.name, "queue_id": queue.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
+    """Stop `employee` answering `queue`. Returns False (and records nothing) if they could not."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if not employee_queues(employee).filter(pk=queue.pk).exists():
+        return False
+    remove_perm(ANSWER_QUEUE, employee, queue)
+    recorder.record(
+        "accounts.queue_permission.revoked",
+        actor=actor,
+        target=employee,
+        before={"queue": queue.name, "queue_id": queue.pk},
+    )
+    return True
+
+
+def employee_queues(employee: Employee):
+    """The queues `employee` may answer: explicit grants only (administrators get none implicitly)."""
+    return Queue.objects.filter(queueuserobjectpermission__user=employee,
+                                queueuserobjectpermission__permission__codename="answer_queue")
+
+
+@transaction.atomic
+def record_sign_in(employee: Employee) -> None:
+    recorder.record("accounts.session.signed_in", actor=employee, target=employee)
+
+
+@transaction.atomic
+def record_sign_out(employee: Employee) -> None:
+    recorder.record("accounts.session.signed_out", actor=employee, target=employee)
+
+
+@transaction.atomic
+def record_failed_sign_in(identifier: str) -> None:
+    """A failed attempt names what was typed, never the password; the actor is unknown."""
+    recorder.record(
+        "accounts.session.sign_in_failed",
+        actor=None,
+        target_type="accounts.employee",
+        target_label=identifier[:200],
+        after={"identifier": identifier[:200]},
+    )
+
+
+@transaction.atomic
+def bootstrap_administrator(*, employee_number: str, email: str, password: str | None) -> Employee:
+    """Create an active administrator without an approver: `createsuperuser` and the demo seed."""
+    number = normalize_employee_number(employee_number)
+    validate_employee_number(number)
+    employee = Employee(employee_number=number, email=Employee.objects.normalize_email(email),
+                        status=Status.ACTIVE, status_changed_at=timezone.now())
+    employee.set_password(password)
+    employee.save()
+    _set_role(employee, Role.ADMINISTRATOR)
+    recorder.record(
+        "accounts.employee.bootstrapped",
+        actor=None,
+        target=employee,
+        after={"status": Status.ACTIVE, "role": Role.ADMINISTRATOR.value},
+    )
+    return employee

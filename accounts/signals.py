@@ -1,0 +1,23 @@
+"""Sign-in, sign-out and failed sign-in come from Django's auth signals: the only hook allauth offers for all three."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from . import services
+
+
+@receiver(user_logged_in, dispatch_uid="audit_sign_in")
+def _signed_in(sender, request, user, **kwargs):
+    services.record_sign_in(user)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_sign_out")
+def _signed_out(sender, request, user, **kwargs):
+    if user is not None:
+        services.record_sign_out(user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    identifier = credentials.get("username") or credentials.get("email") or credentials.get("login") or ""
+    services.record_failed_sign_in(str(identifier))

@@ -1,0 +1,26 @@
+"""Where the current request came from, so that the recorder can stamp entries without every caller passing it."""
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    source_address: str | None = None
+    request_id: str = ""
+
+
+_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+
+
+def current_request_context() -> RequestContext:
+    return _current.get()
+
+
+def bind_request_context(context: RequestContext):
+    """Bind for the length of a request; returns the token to give back to `unbind_request_context`."""
+    return _current.set(context)
+
+
+def unbind_request_context(token) -> None:
+    _current.reset(token)

@@ -1,0 +1,63 @@
+"""The single entry point that writes the audit trail.
+
+Every state change calls `record` inside its own transaction, so the change and its entry are written
+together or not at all. Keeping one writer lets the trail later become append-only and hash-chained
+without touching the callers.
+"""
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+from .context import current_request_context
+from .models import AuditEntry
+
+SYSTEM_ACTOR = "system"
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """An audited change must run inside transaction.atomic, or change and entry could drift apart."""
+
+
+def _json_ready(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def record(
+    action: str,
+    *,
+    actor: Model | None,
+    target: Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    target_label: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one entry. `actor` None means the system (a worker, a command, an unknown person)."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(f"audit action {action!r} recorded outside a transaction")
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_label = target_label or str(target)
+    context = current_request_context()
+    return AuditEntry.objects.create(
+        created_at=timezone.now(),
+        actor=actor,
+        actor_number=str(actor) if actor is not None else SYSTEM_ACTOR,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label[:200],
+        before=_json_ready(before),
+        after=_json_ready(after),
+        source_address=context.source_address,
+        request_id=context.request_id,
+    )

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("accounts.urls")),
+    path("inbox/", include("inbox.urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin.site.urls),
+]
