@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .admin_login import admin_login
+
+admin.site.login = admin_login
+admin.site.site_header = "replydesk"
+admin.site.site_title = "replydesk"
 
 urlpatterns = [
     path("", views.home, name="home"),

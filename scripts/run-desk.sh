@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The embedded desk: SQLite and Celery's filesystem transport under var/, the web server and a worker
+# with embedded beat. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBUG="${DEBUG:-true}"
+export DEMO_MODE="${DEMO_MODE:-true}"
+PY=.venv/bin/python
+ADDRESS="${ADDRESS:-127.0.0.1:8000}"
+
+echo "==> Preparing the embedded database under var/"
+$PY manage.py migrate --no-input -v 0
+$PY manage.py seed_demo
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "==> Stopping the desk"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+echo "==> Starting the worker (with embedded beat)"
+.venv/bin/celery -A replydesk worker --beat --concurrency=1 --loglevel=WARNING &
+pids+=($!)
+
+echo "==> Starting the web server on http://$ADDRESS (Ctrl-C stops everything)"
+$PY manage.py runserver "$ADDRESS" &
+pids+=($!)
+
+# Whichever stops first (or Ctrl-C) brings the other down with it.
+wait -n

@@ -1,0 +1,123 @@
+"""Every people action writes exactly one audit entry, in the same transaction as the change."""
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.test import Client
+from django.urls import reverse
+
+from accounts import services
+from accounts.errors import AccountActionError
+from accounts.models import Employee, Role
+from audit import recorder
+from audit.models import AuditEntry
+from tests import cast
+from tests.conftest import actions_since, last_entry_id
+
+ACTIONS = {
+    "sign_up": (lambda p: cast.sign_up("N100"), "accounts.employee.signed_up"),
+    "approve": (lambda p: services.approve_employee(p.pending, actor=p.supervisor, role=Role.EMPLOYEE,
+                                                    queues=[p.queue_a]), "accounts.employee.approved"),
+    "reject": (lambda p: services.reject_employee(p.pending, actor=p.supervisor, reason="no"),
+               "accounts.employee.rejected"),
+    "suspend": (lambda p: services.suspend_employee(p.employee_a, actor=p.supervisor, reason="left"),
+                "accounts.employee.suspended"),
+    "reactivate": (lambda p: services.reactivate_employee(p.suspended, actor=p.supervisor),
+                   "accounts.employee.reactivated"),
+    "change_role": (lambda p: services.change_role(p.employee_a, actor=p.supervisor, role=Role.SUPERVISOR),
+                    "accounts.employee.role_changed"),
+    "grant_queue": (lambda p: services.grant_queue(p.employee_b, p.queue_a, actor=p.supervisor),
+                    "accounts.queue_permission.granted"),
+    "revoke_queue": (lambda p: services.revoke_queue(p.employee_a, p.queue_a, actor=p.supervisor),
+                     "accounts.queue_permission.revoked"),
+}
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_each_action_writes_exactly_one_entry(people, name):
+    action, code = ACTIONS[name]
+    mark = last_entry_id()
+    action(people)
+    assert actions_since(mark) == [code]
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIONS if n != "sign_up"])
+def test_an_action_whose_entry_cannot_be_written_changes_nothing(people, monkeypatch, name):
+    action, _code = ACTIONS[name]
+    before = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
+    grants_before = sorted(services.employee_queues(people.employee_a).values_list("pk", flat=True))
+
+    def broken_insert(*args, **kwargs):
+        raise DatabaseError("audit table unavailable")
+
+    monkeypatch.setattr(AuditEntry.objects, "create", broken_insert)
+    mark = last_entry_id()
+    with pytest.raises(DatabaseError):
+        action(people)
+    monkeypatch.undo()
+    after = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
+    assert after == before
+    assert sorted(services.employee_queues(people.employee_a).values_list("pk", flat=True)) == grants_before
+    assert actions_since(mark) == []
+
+
+def test_a_refused_action_writes_no_entry(people):
+    mark = last_entry_id()
+    with pytest.raises(AccountActionError):
+        services.approve_employee(people.employee_a, actor=people.supervisor, role=Role.EMPLOYEE)
+    with pytest.raises(AccountActionError):
+        services.suspend_employee(people.supervisor, actor=people.employee_a, reason="coup")
+    with pytest.raises(AccountActionError):
+        services.reactivate_employee(people.employee_a, actor=people.supervisor)
+    with pytest.raises(AccountActionError):
+        services.suspend_employee(people.employee_a, actor=people.supervisor, reason="   ")
+    assert services.grant_queue(people.employee_a, people.queue_a, actor=people.supervisor) is False
+    assert actions_since(mark) == []
+
+
+def test_entry_records_actor_target_before_after_and_source(people):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    client.force_login(people.supervisor)
+    mark = last_entry_id()
+    client.post(reverse("accounts:suspend", args=[people.employee_a.pk]), {"reason": "Left the shop"},
+                headers={"X-Request-ID": "req-12345678"})
+    entry = AuditEntry.objects.get(id__gt=mark)
+    assert entry.action == "accounts.employee.suspended"
+    assert (entry.actor, entry.actor_number) == (people.supervisor, "S100")
+    assert (entry.target_type, entry.target_id, entry.target_label) == ("accounts.employee",
+                                                                        str(people.employee_a.pk), "E100")
+    assert entry.before == {"status": "active"}
+    assert entry.after == {"status": "suspended", "reason": "Left the shop"}
+    assert entry.source_address == "203.0.113.7"
+    assert entry.request_id == "req-12345678"
+    assert entry.created_at is not None
+
+
+def test_sign_in_sign_out_and_failed_sign_in_are_recorded(people):
+    client = Client(REMOTE_ADDR="198.51.100.4")
+    mark = last_entry_id()
+    client.post(reverse("account_login"), {"login": "E100", "password": "wrong-password"})
+    client.post(reverse("account_login"), {"login": "E100", "password": cast.PASSWORD})
+    client.post(reverse("account_logout"))
+    assert actions_since(mark) == ["accounts.session.sign_in_failed", "accounts.session.signed_in",
+                                   "accounts.session.signed_out"]
+    failed = AuditEntry.objects.filter(id__gt=mark).order_by("id").first()
+    assert failed.actor is None and failed.actor_number == "system"
+    assert failed.after == {"identifier": "E100"}
+    assert failed.source_address == "198.51.100.4"
+    assert "wrong-password" not in str(failed.after)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recorder_refuses_to_write_outside_a_transaction(people):
+    with pytest.raises(recorder.AuditOutsideTransaction):
+        recorder.record("accounts.employee.poked", actor=people.supervisor, target=people.employee_a)
+
+
+def test_change_rolled_back_after_its_entry_leaves_no_entry(people):
+    mark = last_entry_id()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.suspend_employee(people.employee_a, actor=people.supervisor, reason="left")
+        raise RuntimeError("the caller's transaction fails later")
+    people.employee_a.refresh_from_db()
+    assert people.employee_a.status == Employee.Status.ACTIVE
+    assert actions_since(mark) == []

@@ -1,0 +1,37 @@
+"""The fixed cast every permission test runs over, made through the services as a real desk would be."""
+
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from accounts import services
+from accounts.models import Employee, Role
+from inbox import services as inbox_services
+from inbox.models import Queue
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_queue(name: str) -> Queue:
+    from django.db import transaction
+
+    with transaction.atomic():
+        return inbox_services.save_queue(Queue(name=name, description=f"{name} questions"), actor=None)
+
+
+def sign_up(number: str, email: str | None = None, password: str = PASSWORD) -> Employee:
+    person = Employee(employee_number=number, email=email or f"{number.lower()}@example.com")
+    person.set_password(password)
+    return services.register_employee(person)
+
+
+def approved(number: str, *, by: Employee, role: Role, queues=(), with_totp: bool | None = None) -> Employee:
+    person = services.approve_employee(sign_up(number), actor=by, role=role, queues=queues)
+    if with_totp if with_totp is not None else role != Role.EMPLOYEE:
+        TOTP.activate(person, generate_totp_secret())
+    return person
+
+
+def administrator(number: str = "A900") -> Employee:
+    admin = services.bootstrap_administrator(employee_number=number, email=f"{number.lower()}@example.com",
+                                             password=PASSWORD)
+    TOTP.activate(admin, generate_totp_secret())
+    return admin

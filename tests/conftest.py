@@ -1,0 +1,54 @@
+import pytest
+from django.core.cache import cache
+
+from accounts import services
+from accounts.models import Role
+from audit.models import AuditEntry
+
+from . import cast
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits live in Redis; a test must not inherit another's failed sign-ins.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Cast:
+    """An approved employee in queue A, one in queue B only, a supervisor, a compliance officer, an
+    administrator, a pending sign-up, a rejected sign-up and a suspended employee."""
+
+    def __init__(self):
+        self.queue_a = cast.make_queue("Queue A")
+        self.queue_b = cast.make_queue("Queue B")
+        self.administrator = cast.administrator()
+        self.supervisor = cast.approved("S100", by=self.administrator, role=Role.SUPERVISOR)
+        self.compliance = cast.approved("C100", by=self.administrator, role=Role.COMPLIANCE)
+        self.employee_a = cast.approved("E100", by=self.supervisor, role=Role.EMPLOYEE, queues=[self.queue_a])
+        self.employee_b = cast.approved("E200", by=self.supervisor, role=Role.EMPLOYEE, queues=[self.queue_b])
+        self.pending = cast.sign_up("P100")
+        self.rejected = services.reject_employee(cast.sign_up("R100"), actor=self.supervisor, reason="Unknown number")
+        self.suspended = services.suspend_employee(
+            cast.approved("X100", by=self.supervisor, role=Role.EMPLOYEE, queues=[self.queue_a]),
+            actor=self.supervisor, reason="Left the company")
+
+
+@pytest.fixture
+def people(db) -> Cast:
+    return Cast()
+
+
+def actions_since(entry_id: int) -> list[str]:
+    return list(AuditEntry.objects.filter(id__gt=entry_id).order_by("id").values_list("action", flat=True))
+
+
+def last_entry_id() -> int:
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast signs up ten people per test; PBKDF2's deliberate slowness buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
