@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from . import checks, signals  # noqa: F401  (registers the deploy check and the sign-in audit receivers)

@@ -13,9 +13,9 @@ class EmployeeSignupForm(SignupForm):
         super().__init__(*args, **kwargs)
         number = self.fields["username"]
         number.label = _("Employee number")
-        number.help_text = _("The staff number on your card, e.g. %(hint)s. Customers will see it under your replies.") % {
-            "hint": settings.EMPLOYEE_NUMBER_HINT
-        }
+        number.help_text = _(
+            "The staff number on your card, e.g. %(hint)s. Customers will see it under your replies."
+        ) % {"hint": settings.EMPLOYEE_NUMBER_HINT}
         number.widget.attrs.update({"placeholder": settings.EMPLOYEE_NUMBER_HINT, "autocomplete": "username"})
         self.fields["email"].label = _("Work e-mail")
 

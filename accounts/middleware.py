@@ -12,12 +12,19 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from .models import PRIVILEGED_ROLES, Employee
 from .mfa import has_totp
+from .models import PRIVILEGED_ROLES, Employee
 
 ALWAYS_ALLOWED = {"account_logout", "set_language", "healthz", "accounts:status", "javascript-catalog"}
-MFA_SETUP = {"account_reauthenticate", "mfa_reauthenticate", "mfa_index", "mfa_activate_totp",
-             "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "mfa_download_recovery_codes"}
+MFA_SETUP = {
+    "account_reauthenticate",
+    "mfa_reauthenticate",
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+}
 
 
 def _redirect(request, url_name: str) -> HttpResponse:
@@ -44,8 +51,10 @@ class AccountStatusMiddleware:
             return self.get_response(request)
         if user.status != Employee.Status.ACTIVE or user.role is None:
             return _redirect(request, "accounts:status")
-        if user.role in PRIVILEGED_ROLES and not settings.DEMO_MODE and url_name not in MFA_SETUP:
-            if not has_totp(user):
-                messages.warning(request, _("Your role requires two-factor sign-in. Set up an authenticator app to continue."))
-                return _redirect(request, "mfa_activate_totp")
+        needs_totp = user.role in PRIVILEGED_ROLES and not settings.DEMO_MODE and url_name not in MFA_SETUP
+        if needs_totp and not has_totp(user):
+            messages.warning(
+                request, _("Your role requires two-factor sign-in. Set up an authenticator app to continue.")
+            )
+            return _redirect(request, "mfa_activate_totp")
         return self.get_response(request)

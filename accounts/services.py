@@ -55,8 +55,16 @@ def _set_role(employee: Employee, role: Role) -> None:
     employee.__dict__.pop("role", None)
 
 
-def _transition(employee: Employee, *, allowed_from: Iterable[str], to: str, actor: Employee | None,
-                action_label: str, reason: str = "", end_sessions: bool = False) -> str:
+def _transition(
+    employee: Employee,
+    *,
+    allowed_from: Iterable[str],
+    to: str,
+    actor: Employee | None,
+    action_label: str,
+    reason: str = "",
+    end_sessions: bool = False,
+) -> str:
     """Move `employee` to status `to` only if it is still in `allowed_from`; returns the status it left."""
     before = Employee.objects.filter(pk=employee.pk).values_list("status", flat=True).first()
     changes = {"status": to, "status_reason": reason, "status_changed_at": timezone.now(), "status_changed_by": actor}
@@ -90,8 +98,7 @@ def approve_employee(employee: Employee, *, actor: Employee, role: Role, queues:
     ensure_may_manage(actor, employee)
     _ensure_may_grant(actor, role)
     queues = list(queues)
-    _transition(employee, allowed_from=[Status.PENDING], to=Status.ACTIVE, actor=actor,
-                action_label=_("approved"))
+    _transition(employee, allowed_from=[Status.PENDING], to=Status.ACTIVE, actor=actor, action_label=_("approved"))
     _set_role(employee, role)
     for queue in queues:
         assign_perm(ANSWER_QUEUE, employee, queue)
@@ -110,8 +117,14 @@ def reject_employee(employee: Employee, *, actor: Employee, reason: str) -> Empl
     ensure_may_manage(actor, employee)
     if not reason.strip():
         raise NotAllowed(_("Give a reason for the rejection; the applicant will see it."))
-    _transition(employee, allowed_from=[Status.PENDING], to=Status.REJECTED, actor=actor,
-                action_label=_("rejected"), reason=reason.strip())
+    _transition(
+        employee,
+        allowed_from=[Status.PENDING],
+        to=Status.REJECTED,
+        actor=actor,
+        action_label=_("rejected"),
+        reason=reason.strip(),
+    )
     recorder.record(
         "accounts.employee.rejected",
         actor=actor,
@@ -128,8 +141,15 @@ def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Emp
     ensure_may_manage(actor, employee)
     if not reason.strip():
         raise NotAllowed(_("Give a reason for the suspension."))
-    _transition(employee, allowed_from=[Status.ACTIVE], to=Status.SUSPENDED, actor=actor,
-                action_label=_("suspended"), reason=reason.strip(), end_sessions=True)
+    _transition(
+        employee,
+        allowed_from=[Status.ACTIVE],
+        to=Status.SUSPENDED,
+        actor=actor,
+        action_label=_("suspended"),
+        reason=reason.strip(),
+        end_sessions=True,
+    )
     recorder.record(
         "accounts.employee.suspended",
         actor=actor,
@@ -143,8 +163,9 @@ def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Emp
 @transaction.atomic
 def reactivate_employee(employee: Employee, *, actor: Employee) -> Employee:
     ensure_may_manage(actor, employee)
-    before = _transition(employee, allowed_from=[Status.SUSPENDED], to=Status.ACTIVE, actor=actor,
-                         action_label=_("reactivated"))
+    before = _transition(
+        employee, allowed_from=[Status.SUSPENDED], to=Status.ACTIVE, actor=actor, action_label=_("reactivated")
+    )
     recorder.record(
         "accounts.employee.reactivated",
         actor=actor,
@@ -213,8 +234,9 @@ def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
 
 def employee_queues(employee: Employee):
     """The queues `employee` may answer: explicit grants only (administrators get none implicitly)."""
-    return Queue.objects.filter(queueuserobjectpermission__user=employee,
-                                queueuserobjectpermission__permission__codename="answer_queue")
+    return Queue.objects.filter(
+        queueuserobjectpermission__user=employee, queueuserobjectpermission__permission__codename="answer_queue"
+    )
 
 
 @transaction.atomic
@@ -244,8 +266,12 @@ def bootstrap_administrator(*, employee_number: str, email: str, password: str |
     """Create an active administrator without an approver: `createsuperuser` and the demo seed."""
     number = normalize_employee_number(employee_number)
     validate_employee_number(number)
-    employee = Employee(employee_number=number, email=Employee.objects.normalize_email(email),
-                        status=Status.ACTIVE, status_changed_at=timezone.now())
+    employee = Employee(
+        employee_number=number,
+        email=Employee.objects.normalize_email(email),
+        status=Status.ACTIVE,
+        status_changed_at=timezone.now(),
+    )
     employee.set_password(password)
     employee.save()
     _set_role(employee, Role.ADMINISTRATOR)

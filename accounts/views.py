@@ -42,8 +42,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(actor: Employee, employee: Employee) -> dict:
     grantable = services.grantable_roles(actor)
+    try:
+        services.ensure_may_manage(actor, employee)
+        refusal = None
+    except AccountActionError as error:
+        refusal = error.message
     return {
         "employee": employee,
+        "refusal": refusal,
         "approval_form": ApprovalForm(grantable_roles=grantable, prefix="approve"),
         "role_form": RoleForm(grantable_roles=grantable, initial={"role": employee.role}),
         "reason_form": ReasonForm(),
@@ -87,8 +93,9 @@ def approve(request: HttpRequest, employee_id: int) -> HttpResponse:
     if not form.is_valid():
         return _form_refused(request, employee, form)
     try:
-        services.approve_employee(employee, actor=request.user, role=Role(form.cleaned_data["role"]),
-                                  queues=form.cleaned_data["queues"])
+        services.approve_employee(
+            employee, actor=request.user, role=Role(form.cleaned_data["role"]), queues=form.cleaned_data["queues"]
+        )
     except AccountActionError as error:
         return _refused(request, employee, error)
     return _done(request, employee, _("%(number)s is approved.") % {"number": employee.employee_number})
@@ -119,8 +126,11 @@ def suspend(request: HttpRequest, employee_id: int) -> HttpResponse:
         services.suspend_employee(employee, actor=request.user, reason=form.cleaned_data["reason"])
     except AccountActionError as error:
         return _refused(request, employee, error)
-    return _done(request, employee,
-                 _("%(number)s is suspended and signed out everywhere.") % {"number": employee.employee_number})
+    return _done(
+        request,
+        employee,
+        _("%(number)s is suspended and signed out everywhere.") % {"number": employee.employee_number},
+    )
 
 
 @require_role(*STAFF_MANAGERS)
@@ -145,8 +155,12 @@ def change_role(request: HttpRequest, employee_id: int) -> HttpResponse:
         services.change_role(employee, actor=request.user, role=Role(form.cleaned_data["role"]))
     except AccountActionError as error:
         return _refused(request, employee, error)
-    return _done(request, employee, _("The role of %(number)s is now “%(role)s”.")
-                 % {"number": employee.employee_number, "role": Role(form.cleaned_data["role"]).label})
+    return _done(
+        request,
+        employee,
+        _("The role of %(number)s is now “%(role)s”.")
+        % {"number": employee.employee_number, "role": Role(form.cleaned_data["role"]).label},
+    )
 
 
 @require_role(*STAFF_MANAGERS)
@@ -165,5 +179,4 @@ def set_queue_permission(request: HttpRequest, employee_id: int, queue_id: int) 
         if error:
             messages.error(request, error)
         return redirect("accounts:staff_detail", employee.pk)
-    return render(request, "accounts/_queue_panel.html",
-                  {**_queue_panel_context(employee), "error": error})
+    return render(request, "accounts/_queue_panel.html", {**_queue_panel_context(employee), "error": error})

@@ -10,11 +10,13 @@ class RequestContext:
     request_id: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+_OUTSIDE_REQUESTS = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("audit_request_context", default=None)
 
 
 def current_request_context() -> RequestContext:
-    return _current.get()
+    """The bound request's context; workers and commands get an empty one (no address, no request id)."""
+    return _current.get() or _OUTSIDE_REQUESTS
 
 
 def bind_request_context(context: RequestContext):

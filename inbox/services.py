@@ -17,6 +17,11 @@ def save_queue(queue: Queue, *, actor: Employee | None) -> Queue:
     after = {"name": queue.name, "description": queue.description}
     if before == after:
         return queue
-    recorder.record("inbox.queue.created" if before is None else "inbox.queue.changed",
-                    actor=actor, target=queue, before=before, after=after)
+    recorder.record(
+        "inbox.queue.created" if before is None else "inbox.queue.changed",
+        actor=actor,
+        target=queue,
+        before=before,
+        after=after,
+    )
     return queue

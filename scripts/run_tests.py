@@ -66,7 +66,9 @@ class Throwaway:
         self.workdir = Path(tempfile.mkdtemp(prefix="replydesk-test-"))
 
     def postgres(self) -> str | None:
-        initdb = shutil.which("initdb") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None)
+        initdb = shutil.which("initdb") or next(
+            iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None
+        )
         if not initdb:
             return None
         bindir = Path(initdb).parent
@@ -75,16 +77,37 @@ class Throwaway:
         run_as: list[str] = []
         if os.geteuid() == 0:
             # initdb refuses to run as root; the postgres system user owns the throwaway cluster instead.
-            os.chmod(self.workdir, 0o777)
+            shutil.chown(self.workdir, user="postgres")
             run_as = ["runuser", "-u", "postgres", "--"]
         say(f"Starting a throwaway PostgreSQL on port {port}")
-        subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(self.workdir / "pg.log"), "-w",
-                        "-o", f"-p {port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                       check=True, stdout=subprocess.DEVNULL)
-        self.stops.append(lambda: subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                                                 stdout=subprocess.DEVNULL, check=False))
+        subprocess.run(
+            [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [
+                *run_as,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(self.workdir / "pg.log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.stops.append(
+            lambda: subprocess.run(
+                [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                stdout=subprocess.DEVNULL,
+                check=False,
+            )
+        )
         return f"postgres://postgres@127.0.0.1:{port}/replydesk"
 
     def redis(self) -> str | None:
@@ -93,8 +116,22 @@ class Throwaway:
             return None
         port = free_port()
         say(f"Starting a throwaway Redis on port {port}")
-        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                    "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         wait_for("127.0.0.1", port, "Redis")
         self.stops.append(process.terminate)
         return f"redis://127.0.0.1:{port}/15"
@@ -129,12 +166,22 @@ def main() -> int:
             )
             return 2
         if not shutil.which("chromium") and not apt_install("chromium"):
-            say("Chromium is missing and could not be installed: the browser tests will fail (apt-get install chromium)")
+            say(
+                "Chromium is missing and could not be installed: the browser tests will fail (apt-get install chromium)"
+            )
         if not shutil.which("docker-compose"):
             apt_install("docker-compose")
         say(f"PostgreSQL: {env['DATABASE_URL']}   Redis: {env['REDIS_URL']}")
-        env.update({"DEBUG": "false", "HTTPS": "false", "SECRET_KEY": env.get("SECRET_KEY") or "test-only-secret-key-" + "x" * 40,
-                    "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1", "DEMO_MODE": "false"})
+        env.update(
+            {
+                "DEBUG": "false",
+                "HTTPS": "false",
+                "SECRET_KEY": env.get("SECRET_KEY") or "test-only-secret-key-" + "x" * 40,
+                "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+                "DEMO_MODE": "false",
+                "DATABASE_CONN_MAX_AGE": "0",
+            }
+        )
         return subprocess.call([str(VENV_BIN / "pytest"), *sys.argv[1:]], cwd=ROOT, env=env)
     finally:
         throwaway.stop()

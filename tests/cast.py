@@ -31,7 +31,8 @@ def approved(number: str, *, by: Employee, role: Role, queues=(), with_totp: boo
 
 
 def administrator(number: str = "A900") -> Employee:
-    admin = services.bootstrap_administrator(employee_number=number, email=f"{number.lower()}@example.com",
-                                             password=PASSWORD)
+    admin = services.bootstrap_administrator(
+        employee_number=number, email=f"{number.lower()}@example.com", password=PASSWORD
+    )
     TOTP.activate(admin, generate_totp_secret())
     return admin

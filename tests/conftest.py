@@ -1,11 +1,19 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts import services
 from accounts.models import Role
 from audit.models import AuditEntry
 
 from . import cast
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked():
+    # A request in Japanese leaves the thread's language active; messages asserted in English need it reset.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +40,9 @@ class Cast:
         self.rejected = services.reject_employee(cast.sign_up("R100"), actor=self.supervisor, reason="Unknown number")
         self.suspended = services.suspend_employee(
             cast.approved("X100", by=self.supervisor, role=Role.EMPLOYEE, queues=[self.queue_a]),
-            actor=self.supervisor, reason="Left the company")
+            actor=self.supervisor,
+            reason="Left the company",
+        )
 
 
 @pytest.fixture

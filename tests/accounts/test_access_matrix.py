@@ -5,8 +5,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 LOGIN = "login"  # redirected to the sign-in page
 STATUS = "status"  # redirected to the waiting-for-approval page
-PERSONAS = ["anonymous", "pending", "rejected", "employee_a", "employee_b", "supervisor", "compliance",
-            "administrator", "suspended"]
+PERSONAS = [
+    "anonymous",
+    "pending",
+    "rejected",
+    "employee_a",
+    "employee_b",
+    "supervisor",
+    "compliance",
+    "administrator",
+    "suspended",
+]
 
 
 def to(url_name: str, *args):
@@ -28,46 +37,97 @@ ANSWERERS_ONLY = dict(compliance=403, administrator=403)
 READERS_ONLY = dict(employee_a=403, employee_b=403, supervisor=403)
 # The admin sends everyone else to its own sign-in page, which refuses signed-in people (403) and sends
 # strangers to allauth's (the admin:login row).
-ADMINS_ONLY = {p: to("admin:login") for p in ["employee_a", "employee_b", "supervisor", "compliance", "anonymous",
-                                              "suspended"]}
+ADMINS_ONLY = {
+    p: to("admin:login") for p in ["employee_a", "employee_b", "supervisor", "compliance", "anonymous", "suspended"]
+}
 
 # (url name, method, arguments from the cast, POST data, outcome per persona)
 MATRIX = [
-    ("home", "get", lambda p: [], None, signed_in(
-        None, employee_a=to("inbox:inbox"), employee_b=to("inbox:inbox"), supervisor=to("accounts:staff_list"),
-        compliance=to("audit:trail"), administrator=to("accounts:staff_list"))),
+    (
+        "home",
+        "get",
+        lambda p: [],
+        None,
+        signed_in(
+            None,
+            employee_a=to("inbox:inbox"),
+            employee_b=to("inbox:inbox"),
+            supervisor=to("accounts:staff_list"),
+            compliance=to("audit:trail"),
+            administrator=to("accounts:staff_list"),
+        ),
+    ),
     ("healthz", "get", lambda p: [], None, everyone(200)),
     ("set_language", "post", lambda p: [], {"language": "ja", "next": "/"}, everyone(to("home"))),
     ("accounts:status", "get", lambda p: [], None, signed_in(200, pending=200, rejected=200)),
     ("accounts:staff_list", "get", lambda p: [], None, signed_in(200, **MANAGERS_ONLY)),
     ("accounts:staff_detail", "get", lambda p: [p.employee_a.pk], None, signed_in(200, **MANAGERS_ONLY)),
     ("accounts:approve", "get", lambda p: [p.pending.pk], None, signed_in(405, **MANAGERS_ONLY)),
-    ("accounts:approve", "post", lambda p: [p.pending.pk], {"approve-role": "employee"},
-     signed_in(to("accounts:staff_detail", "pending"), **MANAGERS_ONLY)),
-    ("accounts:reject", "post", lambda p: [p.pending.pk], {"reason": "Not on staff"},
-     signed_in(to("accounts:staff_detail", "pending"), **MANAGERS_ONLY)),
-    ("accounts:suspend", "post", lambda p: [p.employee_a.pk], {"reason": "Left"},
-     signed_in(to("accounts:staff_detail", "employee_a"), **MANAGERS_ONLY)),
-    ("accounts:reactivate", "post", lambda p: [p.suspended.pk], {},
-     signed_in(to("accounts:staff_detail", "suspended"), **MANAGERS_ONLY)),
-    ("accounts:change_role", "post", lambda p: [p.employee_a.pk], {"role": "supervisor"},
-     signed_in(to("accounts:staff_detail", "employee_a"), **MANAGERS_ONLY)),
-    ("accounts:set_queue_permission", "post", lambda p: [p.employee_b.pk, p.queue_a.pk], {"allowed": "1"},
-     signed_in(to("accounts:staff_detail", "employee_b"), **MANAGERS_ONLY)),
+    (
+        "accounts:approve",
+        "post",
+        lambda p: [p.pending.pk],
+        {"approve-role": "employee"},
+        signed_in(to("accounts:staff_detail", "pending"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:reject",
+        "post",
+        lambda p: [p.pending.pk],
+        {"reason": "Not on staff"},
+        signed_in(to("accounts:staff_detail", "pending"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:suspend",
+        "post",
+        lambda p: [p.employee_a.pk],
+        {"reason": "Left"},
+        signed_in(to("accounts:staff_detail", "employee_a"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:reactivate",
+        "post",
+        lambda p: [p.suspended.pk],
+        {},
+        signed_in(to("accounts:staff_detail", "suspended"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:change_role",
+        "post",
+        lambda p: [p.employee_a.pk],
+        {"role": "supervisor"},
+        signed_in(to("accounts:staff_detail", "employee_a"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:set_queue_permission",
+        "post",
+        lambda p: [p.employee_b.pk, p.queue_a.pk],
+        {"allowed": "1"},
+        signed_in(to("accounts:staff_detail", "employee_b"), **MANAGERS_ONLY),
+    ),
     ("accounts:staff_detail", "get", lambda p: [999999], None, signed_in(404, **MANAGERS_ONLY)),
     ("inbox:inbox", "get", lambda p: [], None, signed_in(200, **ANSWERERS_ONLY)),
-    ("inbox:queue", "get", lambda p: [p.queue_a.pk], None,
-     signed_in(200, employee_b=404, supervisor=404, **ANSWERERS_ONLY)),
+    (
+        "inbox:queue",
+        "get",
+        lambda p: [p.queue_a.pk],
+        None,
+        signed_in(200, employee_b=404, supervisor=404, **ANSWERERS_ONLY),
+    ),
     ("inbox:queue", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
     ("audit:trail", "get", lambda p: [], None, signed_in(200, **READERS_ONLY)),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:accounts_employee_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
-    ("admin:login", "get", lambda p: [], None, signed_in(403, anonymous=LOGIN, suspended=LOGIN, pending=STATUS,
-                                                           rejected=STATUS)),
-    ("account_login", "get", lambda p: [], None,
-     signed_in(to("home"), anonymous=200, suspended=200)),
+    (
+        "admin:login",
+        "get",
+        lambda p: [],
+        None,
+        signed_in(403, anonymous=LOGIN, suspended=LOGIN, pending=STATUS, rejected=STATUS),
+    ),
+    ("account_login", "get", lambda p: [], None, signed_in(to("home"), anonymous=200, suspended=200)),
     ("account_signup", "get", lambda p: [], None, signed_in(to("home"), anonymous=200, suspended=200)),
     ("account_logout", "post", lambda p: [], {}, everyone(to("home"))),
     ("account_reset_password", "get", lambda p: [], None, signed_in(200, anonymous=200, suspended=200)),

@@ -17,8 +17,10 @@ from tests import cast
 
 
 def sign_up(number: str, email: str = "someone@example.com"):
-    return Client().post(reverse("account_signup"), {
-        "username": number, "email": email, "password1": cast.PASSWORD, "password2": cast.PASSWORD})
+    return Client().post(
+        reverse("account_signup"),
+        {"username": number, "email": email, "password1": cast.PASSWORD, "password2": cast.PASSWORD},
+    )
 
 
 def test_numbers_are_stored_upper_case_and_full_width_input_is_accepted(db):

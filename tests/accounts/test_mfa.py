@@ -12,7 +12,7 @@ from tests import cast
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.COMPLIANCE])
 def test_privileged_person_without_totp_is_sent_to_set_it_up(people, role):
-    person = cast.approved("Q100", by=people.administrator, role=role, with_totp=False)
+    cast.approved("Q100", by=people.administrator, role=role, with_totp=False)
     client = Client()
     client.post(reverse("account_login"), {"login": "Q100", "password": cast.PASSWORD})
     for name in ["home", "accounts:staff_list", "audit:trail", "inbox:inbox"]:

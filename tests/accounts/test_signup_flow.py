@@ -10,9 +10,15 @@ from ..cast import PASSWORD
 
 
 def sign_up_through_the_form(client: Client, number: str = "e777", email: str = "new@example.com"):
-    return client.post(reverse("account_signup"), {
-        "username": number, "email": email, "password1": PASSWORD, "password2": PASSWORD,
-    })
+    return client.post(
+        reverse("account_signup"),
+        {
+            "username": number,
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
 
 
 def test_sign_up_waits_for_approval_then_reaches_the_inbox(people):
@@ -33,8 +39,10 @@ def test_sign_up_waits_for_approval_then_reaches_the_inbox(people):
 
     supervisor = Client()
     supervisor.force_login(people.supervisor)
-    response = supervisor.post(reverse("accounts:approve", args=[employee.pk]),
-                               {"approve-role": "employee", "approve-queues": [people.queue_a.pk]})
+    response = supervisor.post(
+        reverse("accounts:approve", args=[employee.pk]),
+        {"approve-role": "employee", "approve-queues": [people.queue_a.pk]},
+    )
     assert response.status_code == 302
 
     inbox = newcomer.get(reverse("inbox:inbox"))
@@ -122,8 +130,9 @@ def test_a_refused_action_tells_the_supervisor_why(people):
     supervisor.force_login(people.supervisor)
     # Approving someone who is already active: the page explains, nothing changes.
     mark = last_entry_id()
-    response = supervisor.post(reverse("accounts:approve", args=[people.employee_a.pk]),
-                               {"approve-role": "employee"}, follow=True)
+    response = supervisor.post(
+        reverse("accounts:approve", args=[people.employee_a.pk]), {"approve-role": "employee"}, follow=True
+    )
     assert "cannot be approved" in response.content.decode()
     assert actions_since(mark) == []
 
@@ -131,11 +140,13 @@ def test_a_refused_action_tells_the_supervisor_why(people):
 def test_supervisor_cannot_make_an_administrator_or_touch_one(people):
     supervisor = Client()
     supervisor.force_login(people.supervisor)
-    response = supervisor.post(reverse("accounts:change_role", args=[people.employee_a.pk]),
-                               {"role": "administrator"}, follow=True)
+    response = supervisor.post(
+        reverse("accounts:change_role", args=[people.employee_a.pk]), {"role": "administrator"}, follow=True
+    )
     assert "Select a valid choice" in response.content.decode()
-    response = supervisor.post(reverse("accounts:suspend", args=[people.administrator.pk]),
-                               {"reason": "x"}, follow=True)
+    response = supervisor.post(
+        reverse("accounts:suspend", args=[people.administrator.pk]), {"reason": "x"}, follow=True
+    )
     assert "Only an administrator" in response.content.decode()
     people.administrator.refresh_from_db()
     assert people.administrator.status == Employee.Status.ACTIVE

@@ -15,20 +15,34 @@ from tests.conftest import actions_since, last_entry_id
 
 ACTIONS = {
     "sign_up": (lambda p: cast.sign_up("N100"), "accounts.employee.signed_up"),
-    "approve": (lambda p: services.approve_employee(p.pending, actor=p.supervisor, role=Role.EMPLOYEE,
-                                                    queues=[p.queue_a]), "accounts.employee.approved"),
-    "reject": (lambda p: services.reject_employee(p.pending, actor=p.supervisor, reason="no"),
-               "accounts.employee.rejected"),
-    "suspend": (lambda p: services.suspend_employee(p.employee_a, actor=p.supervisor, reason="left"),
-                "accounts.employee.suspended"),
-    "reactivate": (lambda p: services.reactivate_employee(p.suspended, actor=p.supervisor),
-                   "accounts.employee.reactivated"),
-    "change_role": (lambda p: services.change_role(p.employee_a, actor=p.supervisor, role=Role.SUPERVISOR),
-                    "accounts.employee.role_changed"),
-    "grant_queue": (lambda p: services.grant_queue(p.employee_b, p.queue_a, actor=p.supervisor),
-                    "accounts.queue_permission.granted"),
-    "revoke_queue": (lambda p: services.revoke_queue(p.employee_a, p.queue_a, actor=p.supervisor),
-                     "accounts.queue_permission.revoked"),
+    "approve": (
+        lambda p: services.approve_employee(p.pending, actor=p.supervisor, role=Role.EMPLOYEE, queues=[p.queue_a]),
+        "accounts.employee.approved",
+    ),
+    "reject": (
+        lambda p: services.reject_employee(p.pending, actor=p.supervisor, reason="no"),
+        "accounts.employee.rejected",
+    ),
+    "suspend": (
+        lambda p: services.suspend_employee(p.employee_a, actor=p.supervisor, reason="left"),
+        "accounts.employee.suspended",
+    ),
+    "reactivate": (
+        lambda p: services.reactivate_employee(p.suspended, actor=p.supervisor),
+        "accounts.employee.reactivated",
+    ),
+    "change_role": (
+        lambda p: services.change_role(p.employee_a, actor=p.supervisor, role=Role.SUPERVISOR),
+        "accounts.employee.role_changed",
+    ),
+    "grant_queue": (
+        lambda p: services.grant_queue(p.employee_b, p.queue_a, actor=p.supervisor),
+        "accounts.queue_permission.granted",
+    ),
+    "revoke_queue": (
+        lambda p: services.revoke_queue(p.employee_a, p.queue_a, actor=p.supervisor),
+        "accounts.queue_permission.revoked",
+    ),
 }
 
 
@@ -78,13 +92,19 @@ def test_entry_records_actor_target_before_after_and_source(people):
     client = Client(REMOTE_ADDR="203.0.113.7")
     client.force_login(people.supervisor)
     mark = last_entry_id()
-    client.post(reverse("accounts:suspend", args=[people.employee_a.pk]), {"reason": "Left the shop"},
-                headers={"X-Request-ID": "req-12345678"})
+    client.post(
+        reverse("accounts:suspend", args=[people.employee_a.pk]),
+        {"reason": "Left the shop"},
+        headers={"X-Request-ID": "req-12345678"},
+    )
     entry = AuditEntry.objects.get(id__gt=mark)
     assert entry.action == "accounts.employee.suspended"
     assert (entry.actor, entry.actor_number) == (people.supervisor, "S100")
-    assert (entry.target_type, entry.target_id, entry.target_label) == ("accounts.employee",
-                                                                        str(people.employee_a.pk), "E100")
+    assert (entry.target_type, entry.target_id, entry.target_label) == (
+        "accounts.employee",
+        str(people.employee_a.pk),
+        "E100",
+    )
     assert entry.before == {"status": "active"}
     assert entry.after == {"status": "suspended", "reason": "Left the shop"}
     assert entry.source_address == "203.0.113.7"
@@ -98,8 +118,11 @@ def test_sign_in_sign_out_and_failed_sign_in_are_recorded(people):
     client.post(reverse("account_login"), {"login": "E100", "password": "wrong-password"})
     client.post(reverse("account_login"), {"login": "E100", "password": cast.PASSWORD})
     client.post(reverse("account_logout"))
-    assert actions_since(mark) == ["accounts.session.sign_in_failed", "accounts.session.signed_in",
-                                   "accounts.session.signed_out"]
+    assert actions_since(mark) == [
+        "accounts.session.sign_in_failed",
+        "accounts.session.signed_in",
+        "accounts.session.signed_out",
+    ]
     failed = AuditEntry.objects.filter(id__gt=mark).order_by("id").first()
     assert failed.actor is None and failed.actor_number == "system"
     assert failed.after == {"identifier": "E100"}

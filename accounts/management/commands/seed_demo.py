@@ -36,22 +36,23 @@ class Command(BaseCommand):
         self._print_accounts()
 
     def _seed(self) -> None:
-        admin = services.bootstrap_administrator(employee_number="A001", email="admin@example.com",
-                                                 password=DEMO_PASSWORD)
+        admin = services.bootstrap_administrator(
+            employee_number="A001", email="admin@example.com", password=DEMO_PASSWORD
+        )
         queues = {}
         for name, description in QUEUES:
             queues[name] = Queue.objects.filter(name=name).first() or inbox_services.save_queue(
-                Queue(name=name, description=description), actor=admin)
+                Queue(name=name, description=description), actor=admin
+            )
         for number, email, role, queue_names in PEOPLE:
             person = Employee(employee_number=number, email=email)
             person.set_password(DEMO_PASSWORD)
             services.register_employee(person)
             if role is not None:
-                services.approve_employee(person, actor=admin, role=role,
-                                          queues=[queues[name] for name in queue_names])
+                services.approve_employee(person, actor=admin, role=role, queues=[queues[name] for name in queue_names])
 
     def _print_accounts(self) -> None:
-        self.stdout.write(self.style.SUCCESS("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {DEMO_PASSWORD})"))
         rows = [("A001", "administrator")] + [(n, r.value if r else "pending sign-up") for n, _e, r, _q in PEOPLE]
         for number, role in rows:
             self.stdout.write(f"  {number:6} {role}")

@@ -1,0 +1,63 @@
+"""Two supervisors acting on the same person at the same moment: exactly one wins, one entry is written."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts import services
+from accounts.errors import InvalidTransition
+from accounts.models import Employee, Role
+from tests.conftest import actions_since, last_entry_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(workers: int, action) -> list:
+    barrier = threading.Barrier(workers)
+    outcomes: list = []
+
+    def run(index: int):
+        try:
+            barrier.wait()
+            action(index)
+            outcomes.append("won")
+        except InvalidTransition:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_sixteen_simultaneous_approvals_approve_once(people):
+    supervisors = [people.supervisor, people.administrator]
+    mark = last_entry_id()
+    outcomes = race(
+        16,
+        lambda i: services.approve_employee(
+            Employee.objects.get(pk=people.pending.pk), actor=supervisors[i % 2], role=Role.EMPLOYEE
+        ),
+    )
+    assert sorted(outcomes) == ["refused"] * 15 + ["won"]
+    assert actions_since(mark) == ["accounts.employee.approved"]
+
+
+def test_simultaneous_suspensions_suspend_once_and_end_sessions_once(people):
+    generation = people.employee_a.session_generation
+    mark = last_entry_id()
+    outcomes = race(
+        8,
+        lambda i: services.suspend_employee(
+            Employee.objects.get(pk=people.employee_a.pk), actor=people.supervisor, reason=f"reason {i}"
+        ),
+    )
+    assert outcomes.count("won") == 1
+    assert actions_since(mark) == ["accounts.employee.suspended"]
+    people.employee_a.refresh_from_db()
+    assert people.employee_a.session_generation == generation + 1
