@@ -20,7 +20,8 @@ stop() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 echo "==> Starting the worker (with embedded beat)"
 .venv/bin/celery -A replydesk worker --beat --concurrency=1 --loglevel=WARNING &
