@@ -1,0 +1,82 @@
+"""What the inbox needs from a social network, whatever the network: mentions in, replies out.
+
+The X adapter (x.py) is the only module that imports tweepy; services and tasks speak this protocol.
+Errors are split by what the caller must do: retry later (temporary, rate-limited) or give up (permanent).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str
+    username: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    id: str
+    text: str
+    author: Author
+    conversation_id: str
+    created_at: datetime
+    in_reply_to_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MentionPage:
+    """One page, newest first, as the network returns it."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    newest_id: str | None = None
+    next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class PostedReply:
+    id: str
+
+
+class ChannelError(Exception):
+    """Base of the channel's failures; `reason` is fit to show to an employee."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryChannelError(ChannelError):
+    """5xx, time-outs, dropped connections: try again later with back-off."""
+
+
+class RateLimited(TemporaryChannelError):
+    """429: nothing may be sent before `reset_at` (UTC)."""
+
+    def __init__(self, reason: str, reset_at: datetime):
+        super().__init__(reason)
+        self.reset_at = reset_at
+
+
+class PermanentChannelError(ChannelError):
+    """Any other 4xx (duplicate text, deleted post, forbidden): retrying will not help."""
+
+
+class Channel(Protocol):
+    account_id: str
+    account_username: str
+
+    def mentions(self, *, since_id: str | None, pagination_token: str | None, max_results: int = 100) -> MentionPage:
+        """One page of posts that mention the account, newer than `since_id`."""
+        ...
+
+    def post_reply(self, *, text: str, in_reply_to: str) -> PostedReply:
+        """Post `text` as a reply to post `in_reply_to`."""
+        ...
+
+    def find_reply(self, *, conversation_id: str, in_reply_to: str, text: str) -> str | None:
+        """The id of the account's own reply with this text to `in_reply_to`, if X already has it
+        (used to reconcile a send interrupted between the API call and recording its result)."""
+        ...
