@@ -48,7 +48,7 @@ def _ensure_may_grant(actor: Employee, role: Role) -> None:
 
 
 def _set_role(employee: Employee, role: Role) -> None:
-    group, _created = Group.objects.get_or_create(name=role.value)
+    group, _created = Group.objects.get_or_create(name=Role(role).value)
     employee.groups.set([group])
     Employee.objects.filter(pk=employee.pk).update(is_superuser=role == Role.ADMINISTRATOR)
     employee.is_superuser = role == Role.ADMINISTRATOR

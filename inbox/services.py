@@ -1,27 +1,99 @@
-"""State changes of the inbox. Queues are configured by administrators (through the Django admin)."""
+"""State changes of the inbox: queues (administrators) and replies (employees)."""
 
-from django.db import transaction
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Employee
 from audit import recorder
 
-from .models import Queue
+from .composer import is_valid_post, reply_text, weighted_length
+from .errors import ClaimLost, InvalidReply
+from .models import Question, Queue, Reply
+from .tasks import deliver_reply
 
 
 @transaction.atomic
-def save_queue(queue: Queue, *, actor: Employee | None) -> Queue:
-    """Create or edit a queue, recording what changed."""
-    before = Queue.objects.filter(pk=queue.pk).values("name", "description").first() if queue.pk else None
-    queue.full_clean()
-    queue.save()
-    after = {"name": queue.name, "description": queue.description}
+def save_setting(obj: Model, *, actor: Employee | None) -> Model:
+    """Create or edit a piece of configuration (queue, routing rule, template), recording what changed."""
+    fields = [f.name for f in obj._meta.concrete_fields if f.name != "id"]
+    before = type(obj).objects.filter(pk=obj.pk).values(*fields).first() if obj.pk else None
+    obj.full_clean()
+    obj.save()
+    after = type(obj).objects.filter(pk=obj.pk).values(*fields).first()
     if before == after:
-        return queue
-    recorder.record(
-        "inbox.queue.created" if before is None else "inbox.queue.changed",
-        actor=actor,
-        target=queue,
-        before=before,
-        after=after,
+        return obj
+    verb = "created" if before is None else "changed"
+    recorder.record(f"{obj._meta.label_lower}.{verb}", actor=actor, target=obj, before=before, after=after)
+    return obj
+
+
+def save_queue(queue: Queue, *, actor: Employee | None) -> Queue:
+    return save_setting(queue, actor=actor)
+
+
+def check_reply_text(body: str, signature: str) -> str:
+    """The text X will receive, or InvalidReply saying what is wrong with it."""
+    if not body.strip():
+        raise InvalidReply(_("Write a reply first."))
+    text = reply_text(body, signature)
+    if not is_valid_post(text):
+        length = weighted_length(text)
+        if length > 280:
+            raise InvalidReply(
+                _(
+                    "The reply is %(length)s of 280 long with your signature. Shorten it, or point the customer "
+                    "to the web site or the call centre with a template."
+                )
+                % {"length": length}
+            )
+        raise InvalidReply(_("The reply contains characters X does not accept."))
+    return text
+
+
+@transaction.atomic
+def send_reply(question: Question, *, actor: Employee, token: str, body: str, now: datetime | None = None) -> Reply:
+    """Accept the holder's reply: the question is answered and the reply queued in the outbox, in one transaction.
+
+    The worker posts it after commit. A stale token (claim expired, released, taken over, or the form sent
+    twice) changes nothing.
+    """
+    now = now or timezone.now()
+    text = check_reply_text(body, actor.signature)
+    won = Question.objects.filter(
+        pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
+    ).update(
+        status=Question.Status.ANSWERED,
+        answered_at=now,
+        holder=None,
+        claimed_at=None,
+        lease_ends=None,
+        claim_token=None,
     )
-    return queue
+    if won != 1:
+        raise ClaimLost()
+    question.refresh_from_db()
+    try:
+        with transaction.atomic():
+            reply = Reply.objects.create(
+                question=question,
+                round=question.round,
+                author=actor,
+                text=text,
+                in_reply_to=question.last_post_id,
+                next_attempt_at=now,
+            )
+    except IntegrityError:
+        # The database's one-accepted-reply rule: someone's reply for this round is already in the outbox.
+        raise ClaimLost() from None
+    recorder.record(
+        "inbox.reply.queued",
+        actor=actor,
+        target=question,
+        after={"reply": reply.pk, "text": text, "in_reply_to": reply.in_reply_to},
+    )
+    transaction.on_commit(lambda: deliver_reply.delay(reply.pk))
+    return reply

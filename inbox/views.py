@@ -1,17 +1,195 @@
+"""Inbox pages: each view is one access check, one service call and one response."""
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import ANSWERERS, require_role
+from accounts.models import Employee, Role
 
-from .access import access_queue, queues_for
+from . import claims, outbox, selectors, services
+from .access import access_question, access_queue, may_answer, queues_for
+from .errors import AlreadyClaimed, InboxError
+from .forms import InboxFilterForm, ReasonForm, ReassignForm, ReplyForm
+from .models import Question, Reply, ReplyTemplate
+
+SUPERVISORS = (Role.SUPERVISOR,)
+
+
+def _visible_queue_ids(employee: Employee) -> list[int]:
+    return list(queues_for(employee).values_list("pk", flat=True))
 
 
 @require_role(*ANSWERERS)
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "inbox/inbox.html", {"queues": queues_for(request.user)})
+    queues = list(queues_for(request.user))
+    form = InboxFilterForm(request.GET or None, queues=queues)
+    if form.is_bound and not form.is_valid():
+        # A filter naming a queue the person may not answer shows the error, never another queue's questions.
+        filters, page = selectors.InboxFilters(), selectors.InboxPage([], None)
+    else:
+        filters = form.filters() if form.is_bound else selectors.InboxFilters()
+        page = selectors.questions_for_inbox(request.user, [q.pk for q in queues], filters)
+    context = {"queues": queues, "form": form, "page": page, "now": timezone.now(), "filters": filters}
+    template = "inbox/_question_list.html" if request.htmx else "inbox/inbox.html"
+    return render(request, template, context)
 
 
 @require_role(*ANSWERERS)
 def queue_detail(request: HttpRequest, queue_id: int) -> HttpResponse:
     queue = access_queue(request.user, queue_id)
-    return render(request, "inbox/queue.html", {"queue": queue})
+    return redirect(f"{reverse('inbox:inbox')}?queue={queue.pk}")
+
+
+def _question_context(request: HttpRequest, question: Question, **extra) -> dict:
+    now = timezone.now()
+    mine = question.holder_id == request.user.pk and question.is_held(now)
+    templates = ReplyTemplate.objects.filter(queue__isnull=True) | ReplyTemplate.objects.filter(queue=question.queue)
+    return {
+        "question": question,
+        "now": now,
+        "held_by_me": mine,
+        "held_by_other": question.is_held(now) and not mine,
+        "may_answer": may_answer(request.user, question),
+        "is_supervisor": request.user.has_role(*SUPERVISORS),
+        "posts": selectors.conversation(question),
+        "replies": selectors.replies_of(question),
+        "history": selectors.question_history(question),
+        "templates": templates.order_by("position", "title"),
+        "reply_form": ReplyForm(initial={"token": question.claim_token}) if mine else None,
+        "reason_form": ReasonForm(),
+        "reassign_form": ReassignForm(question=question),
+        **extra,
+    }
+
+
+@require_role(*ANSWERERS)
+def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    template = "inbox/_holder.html" if request.htmx else "inbox/question.html"
+    return render(request, template, _question_context(request, question))
+
+
+@require_role(*ANSWERERS)
+@require_POST
+def claim(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    try:
+        claims.claim(question, actor=request.user)
+    except AlreadyClaimed as refused:
+        messages.error(request, refused.message)
+        return render(request, "inbox/question.html", _question_context(request, question), status=409)
+    except InboxError as refused:
+        messages.error(request, refused.message)
+    return redirect("inbox:question", question.pk)
+
+
+@require_role(*ANSWERERS)
+@require_POST
+def next_question(request: HttpRequest) -> HttpResponse:
+    question = claims.next_question_for(request.user)
+    if question is None:
+        messages.info(request, _("No free question is waiting in your queues."))
+        return redirect("inbox:inbox")
+    return redirect("inbox:question", question.pk)
+
+
+@require_role(*ANSWERERS)
+@require_POST
+def renew(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Called by the compose page while it is open; answers with the lease line."""
+    question = access_question(request.user, question_id)
+    try:
+        claims.renew(question, actor=request.user, token=request.POST.get("token", ""))
+    except InboxError as lost:
+        return render(request, "inbox/_lease.html", {"error": lost.message})
+    return render(request, "inbox/_lease.html", {"question": question})
+
+
+@require_role(*ANSWERERS)
+@require_POST
+def release(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    try:
+        claims.release(question, actor=request.user)
+    except InboxError as refused:
+        messages.error(request, refused.message)
+        return redirect("inbox:question", question.pk)
+    messages.success(request, _("You released the question; it is back in the queue."))
+    return redirect("inbox:inbox")
+
+
+@require_role(*ANSWERERS)
+@require_POST
+def send(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return render(request, "inbox/question.html", _question_context(request, question, reply_form=form), status=400)
+    try:
+        services.send_reply(
+            question, actor=request.user, token=str(form.cleaned_data["token"]), body=form.cleaned_data["body"]
+        )
+    except InboxError as refused:
+        form.add_error(None, refused.message)
+        question.refresh_from_db()
+        return render(
+            request,
+            "inbox/question.html",
+            _question_context(request, question, reply_form=form, stale=True),
+            status=409,
+        )
+    messages.success(request, _("Your reply is queued and will be posted in a moment."))
+    return redirect("inbox:question", question.pk)
+
+
+@require_role(*SUPERVISORS)
+@require_POST
+def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InboxError(_("Give a reason."))
+        claims.force_release(question, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The question is free again."))
+    except InboxError as refused:
+        messages.error(request, refused.message)
+    return redirect("inbox:question", question.pk)
+
+
+@require_role(*SUPERVISORS)
+@require_POST
+def reassign(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = access_question(request.user, question_id)
+    form = ReassignForm(request.POST, question=question)
+    try:
+        if not form.is_valid():
+            raise InboxError(" ".join(e for errors in form.errors.values() for e in errors))
+        claims.reassign(
+            question, actor=request.user, to=form.cleaned_data["employee"], reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request, _("The question is now held by %(number)s.") % {"number": form.cleaned_data["employee"]}
+        )
+    except InboxError as refused:
+        messages.error(request, refused.message)
+    return redirect("inbox:question", question.pk)
+
+
+@require_role(*SUPERVISORS)
+def outbox_status(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    context = {
+        "backlog": selectors.outbox_backlog(),
+        "budget": outbox.posting_budget(now),
+        "waiting": Reply.objects.filter(status__in=["queued", "sending", "failed"])
+        .select_related("question", "author")
+        .order_by("status", "next_attempt_at", "id")[:100],
+        "now": now,
+    }
+    return render(request, "inbox/outbox.html", context)

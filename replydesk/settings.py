@@ -122,6 +122,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "poll-mentions": {"task": "inbox.tasks.poll_mentions", "schedule": float(env_int("X_POLL_SECONDS", 30))},
+    "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
+    "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
+}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.Employee"
@@ -174,6 +179,35 @@ MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS", [])
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 ANONYMOUS_USER_NAME = None
+
+# Inbox
+CLAIM_LEASE = timedelta(minutes=env_int("CLAIM_LEASE_MINUTES", 10))
+INBOX_DEFAULT_QUEUE = env_str("INBOX_DEFAULT_QUEUE", "General")
+INBOX_SERVICE_LEVEL = timedelta(minutes=env_int("INBOX_SERVICE_LEVEL_MINUTES", 60))
+INBOX_PAGE_SIZE = 25
+
+# X channel: the official account's credentials live only here (environment), never on a page.
+X_CONSUMER_KEY = env_str("X_CONSUMER_KEY")
+X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET")
+X_ACCESS_TOKEN = env_str("X_ACCESS_TOKEN")
+X_ACCESS_TOKEN_SECRET = env_str("X_ACCESS_TOKEN_SECRET")
+X_ACCOUNT_ID = env_str("X_ACCOUNT_ID")
+X_ACCOUNT_USERNAME = env_str("X_ACCOUNT_USERNAME")
+# Empty: the real X API. The embedded desk points it at the fake X server on loopback.
+X_API_BASE_URL = env_str("X_API_BASE_URL")
+X_REQUEST_TIMEOUT = float(env_int("X_REQUEST_TIMEOUT_SECONDS", 10))
+X_POLL_SECONDS = env_int("X_POLL_SECONDS", 30)
+
+# Outbox: X allows 100 posts per 15 minutes per account; some accounts also have a daily cap (0: none).
+POSTING_BUDGET = env_int("POSTING_BUDGET", 100)
+POSTING_WINDOW = timedelta(minutes=env_int("POSTING_WINDOW_MINUTES", 15))
+POSTING_DAILY_CAP = env_int("POSTING_DAILY_CAP", 0)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# A reply still "sending" after this long was interrupted (a crash) and is reconciled with X before any resend.
+OUTBOX_SENDING_STALE = timedelta(seconds=env_int("OUTBOX_SENDING_STALE_SECONDS", 120))
+# Retries due sooner than this are also scheduled as a task countdown; later ones only wait in the table for the
+# periodic drain, since a countdown longer than the broker's visibility timeout would be redelivered early.
+OUTBOX_MAX_COUNTDOWN = timedelta(seconds=60)
 
 # E-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

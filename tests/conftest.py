@@ -5,6 +5,10 @@ from django.utils import translation
 from accounts import services
 from accounts.models import Role
 from audit.models import AuditEntry
+from inbox.channels.fake_x import FakeX
+from inbox.channels.x import x_channel_from_settings
+from inbox.ingest import ingest_mentions
+from inbox.models import Question
 
 from . import cast
 
@@ -62,3 +66,31 @@ def last_entry_id() -> int:
 def _fast_password_hashing(settings):
     # The cast signs up ten people per test; PBKDF2's deliberate slowness buys nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fake_x(settings):
+    """The project's fake X server on loopback, with the settings pointing the real tweepy client at it."""
+    with FakeX() as fake:
+        settings.X_API_BASE_URL = fake.url
+        settings.X_ACCOUNT_ID = fake.account_id
+        settings.X_ACCOUNT_USERNAME = fake.account_username
+        settings.X_REQUEST_TIMEOUT = 2.0
+        yield fake
+
+
+@pytest.fixture
+def channel(fake_x):
+    return x_channel_from_settings()
+
+
+@pytest.fixture
+def ask(fake_x, channel):
+    """A customer asks on X and the desk ingests it; returns the question the post landed in."""
+
+    def asking(text: str, *, customer: str = "tanaka_k", in_reply_to: str | None = None) -> Question:
+        post_id = fake_x.mention(customer, text, in_reply_to=in_reply_to)
+        ingest_mentions(channel)
+        return Question.objects.get(posts__network_id=post_id)
+
+    return asking

@@ -112,9 +112,62 @@ MATRIX = [
         "get",
         lambda p: [p.queue_a.pk],
         None,
-        signed_in(200, employee_b=404, supervisor=404, **ANSWERERS_ONLY),
+        signed_in(to("inbox:inbox"), employee_b=404, supervisor=404, **ANSWERERS_ONLY),
     ),
     ("inbox:queue", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
+    (
+        "inbox:next",
+        "post",
+        lambda p: [],
+        {},
+        signed_in(to("inbox:inbox"), employee_a=to("inbox:question", "question"), **ANSWERERS_ONLY),
+    ),
+    ("inbox:outbox", "get", lambda p: [], None, signed_in(403, supervisor=200)),
+    # Supervisors see every question; employees only those of their queues, others get the 404 of a missing one.
+    ("inbox:question", "get", lambda p: [p.question.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
+    ("inbox:question", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
+    (
+        "inbox:claim",
+        "post",
+        lambda p: [p.question.pk],
+        {},
+        signed_in(to("inbox:question", "question"), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:renew",
+        "post",
+        lambda p: [p.question.pk],
+        {"token": "00000000-0000-0000-0000-000000000000"},
+        signed_in(200, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:release",
+        "post",
+        lambda p: [p.question.pk],
+        {},
+        signed_in(to("inbox:question", "question"), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:send",
+        "post",
+        lambda p: [p.question.pk],
+        {"body": "Hello"},
+        signed_in(400, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:force_release",
+        "post",
+        lambda p: [p.question.pk],
+        {"reason": "test"},
+        signed_in(403, supervisor=to("inbox:question", "question")),
+    ),
+    (
+        "inbox:reassign",
+        "post",
+        lambda p: [p.question.pk],
+        {"employee": "", "reason": "test"},
+        signed_in(403, supervisor=to("inbox:question", "question")),
+    ),
     ("audit:trail", "get", lambda p: [], None, signed_in(200, **READERS_ONLY)),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
@@ -158,6 +211,17 @@ CASES = [
     for i, row in enumerate(MATRIX)
     for persona in PERSONAS
 ]
+
+
+@pytest.fixture
+def people(people, ask):
+    """The cast, plus a question asked in queue A."""
+    from inbox.models import RoutingRule
+    from inbox.services import save_setting
+
+    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+    people.question = ask("Where is my order?")
+    return people
 
 
 @pytest.mark.parametrize(("row", "persona"), CASES)

@@ -6,13 +6,46 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Employee, Role
 from inbox import services as inbox_services
-from inbox.models import Queue
+from inbox.models import Priority, Queue, ReplyTemplate, RoutingRule
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
     ("General", "Questions that no rule routes elsewhere."),
     ("Orders & delivery", "Order status, delivery dates, shipping."),
     ("Returns & repairs", "Returns, exchanges, repairs and warranty."),
+]
+# (name, keywords, queue, priority)
+RULES = [
+    ("Broken or unsafe", "broken\nsmoke\nfire\n故障\n発火\n煙", "Returns & repairs", Priority.URGENT),
+    (
+        "Returns and repairs",
+        "return\nrefund\nrepair\nwarranty\n返品\n返金\n修理\n保証",
+        "Returns & repairs",
+        Priority.HIGH,
+    ),
+    (
+        "Orders and delivery",
+        "order\ndelivery\nshipping\ntracking\n注文\n配送\n配達\n届",
+        "Orders & delivery",
+        Priority.NORMAL,
+    ),
+]
+# (title, text, queue name or None for every queue)
+TEMPLATES = [
+    (
+        "Call centre (EN)",
+        "Thank you for asking. This needs a closer look: please call our support centre at "
+        "0120-000-000 (9:00-18:00) and we will help you right away.",
+        None,
+    ),
+    (
+        "コールセンター (JA)",
+        "お問い合わせありがとうございます。詳しくお調べしますので、サポートセンター"
+        "（0120-000-000、9時〜18時）までお電話ください。",
+        None,
+    ),
+    ("Web FAQ (EN)", "Thank you! You will find the details here: https://example.com/support", None),
+    ("配送状況 (JA)", "ご注文の配送状況はこちらでご確認いただけます：https://example.com/orders", "Orders & delivery"),
 ]
 # (number, e-mail, role or None for a pending sign-up, queue names)
 PEOPLE = [
@@ -43,6 +76,14 @@ class Command(BaseCommand):
         for name, description in QUEUES:
             queues[name] = Queue.objects.filter(name=name).first() or inbox_services.save_queue(
                 Queue(name=name, description=description), actor=admin
+            )
+        for name, keywords, queue_name, priority in RULES:
+            inbox_services.save_setting(
+                RoutingRule(name=name, keywords=keywords, queue=queues[queue_name], priority=priority), actor=admin
+            )
+        for position, (title, text, queue_name) in enumerate(TEMPLATES):
+            inbox_services.save_setting(
+                ReplyTemplate(title=title, body=text, queue=queues.get(queue_name), position=position), actor=admin
             )
         for number, email, role, queue_names in PEOPLE:
             person = Employee(employee_number=number, email=email)

@@ -1,0 +1,172 @@
+"""Claims: one employee at a time holds a question, for a lease that expires unless renewed.
+
+Every change is a conditional UPDATE whose WHERE clause states what must still be true, so that of any
+number of employees pressing "claim" at once exactly one wins and the rest are told who did.
+"""
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Employee
+from audit import recorder
+
+from .access import ensure_may_answer, queues_for
+from .errors import AlreadyClaimed, ClaimLost, NotClaimed, QuestionClosed, ReasonRequired
+from .models import Question
+
+
+def _lease_end(now: datetime) -> datetime:
+    return now + settings.CLAIM_LEASE
+
+
+def _free_or_mine(actor: Employee, now: datetime) -> Q:
+    return Q(holder__isnull=True) | Q(lease_ends__lt=now) | Q(holder=actor)
+
+
+def _refusal(question_id: int, now: datetime) -> Exception:
+    current = Question.objects.select_related("holder").get(pk=question_id)
+    if current.status != Question.Status.OPEN:
+        return QuestionClosed()
+    return AlreadyClaimed(current.holder, current.lease_ends)
+
+
+def _claim_fields(actor: Employee, now: datetime) -> dict:
+    return {"holder": actor, "claimed_at": now, "lease_ends": _lease_end(now), "claim_token": uuid.uuid4()}
+
+
+@transaction.atomic
+def claim(question: Question, *, actor: Employee, now: datetime | None = None) -> Question:
+    """Give `actor` the sole right to answer `question` until the lease ends (a holder claiming again renews)."""
+    now = now or timezone.now()
+    ensure_may_answer(actor, question)
+    won = Question.objects.filter(_free_or_mine(actor, now), pk=question.pk, status=Question.Status.OPEN).update(
+        **_claim_fields(actor, now)
+    )
+    if won != 1:
+        raise _refusal(question.pk, now)
+    question.refresh_from_db()
+    recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
+    return question
+
+
+@transaction.atomic
+def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: datetime | None = None) -> Question:
+    """Extend a live claim (the compose page calls this while it is open)."""
+    now = now or timezone.now()
+    won = Question.objects.filter(
+        pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
+    ).update(lease_ends=_lease_end(now))
+    if won != 1:
+        raise ClaimLost()
+    question.refresh_from_db()
+    recorder.record("inbox.question.renewed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
+    return question
+
+
+@transaction.atomic
+def release(question: Question, *, actor: Employee) -> Question:
+    """Give the question back to the queue."""
+    won = Question.objects.filter(pk=question.pk, holder=actor).update(
+        holder=None, claimed_at=None, lease_ends=None, claim_token=None
+    )
+    if won != 1:
+        raise ClaimLost()
+    question.refresh_from_db()
+    recorder.record("inbox.question.released", actor=actor, target=question, before={"holder": str(actor)})
+    return question
+
+
+@transaction.atomic
+def force_release(question: Question, *, actor: Employee, reason: str) -> Question:
+    """A supervisor takes a question away from whoever holds it."""
+    if not reason.strip():
+        raise ReasonRequired()
+    held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
+    if held.holder_id is None:
+        raise NotClaimed()
+    Question.objects.filter(pk=question.pk).update(holder=None, claimed_at=None, lease_ends=None, claim_token=None)
+    question.refresh_from_db()
+    recorder.record(
+        "inbox.question.force_released",
+        actor=actor,
+        target=question,
+        before={"holder": str(held.holder)},
+        after={"reason": reason.strip()},
+    )
+    return question
+
+
+@transaction.atomic
+def reassign(
+    question: Question, *, actor: Employee, to: Employee, reason: str, now: datetime | None = None
+) -> Question:
+    """A supervisor hands a question to someone allowed its queue, whoever held it before."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise ReasonRequired()
+    ensure_may_answer(to, question)
+    held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
+    if held.status != Question.Status.OPEN:
+        raise QuestionClosed()
+    Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now))
+    question.refresh_from_db()
+    recorder.record(
+        "inbox.question.reassigned",
+        actor=actor,
+        target=question,
+        before={"holder": str(held.holder) if held.holder else None},
+        after={"holder": str(to), "reason": reason.strip(), "lease_ends": question.lease_ends},
+    )
+    return question
+
+
+@transaction.atomic
+def next_question_for(actor: Employee, *, now: datetime | None = None) -> Question | None:
+    """Claim the oldest, highest-priority free question `actor` may answer, or None.
+
+    The pick locks its row with SKIP LOCKED, so employees asking at the same moment get different
+    questions instead of queueing behind one row.
+    """
+    now = now or timezone.now()
+    candidates = Question.objects.filter(
+        Q(holder__isnull=True) | Q(lease_ends__lt=now),
+        status=Question.Status.OPEN,
+        queue__in=queues_for(actor),
+    ).order_by("-priority", "created_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    picked = candidates.first()
+    if picked is None:
+        return None
+    return claim(picked, actor=actor, now=now)
+
+
+@transaction.atomic
+def release_expired(*, now: datetime | None = None) -> int:
+    """Free every claim whose lease ended, in one statement, recording one entry per question freed."""
+    now = now or timezone.now()
+    expired = list(
+        Question.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(holder__isnull=False, lease_ends__lt=now)
+        .values_list("pk", "holder__employee_number")
+    )
+    if not expired:
+        return 0
+    Question.objects.filter(pk__in=[pk for pk, _number in expired], lease_ends__lt=now).update(
+        holder=None, claimed_at=None, lease_ends=None, claim_token=None
+    )
+    for pk, number in expired:
+        recorder.record(
+            "inbox.question.lock_expired",
+            actor=None,
+            target_type="inbox.question",
+            target_id=str(pk),
+            target_label=f"#{pk}",
+            before={"holder": number},
+        )
+    return len(expired)

@@ -1,0 +1,64 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Employee
+
+from .models import Question
+from .selectors import InboxFilters
+
+
+class InboxFilterForm(forms.Form):
+    queue = forms.TypedChoiceField(label=_("Queue"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), choices=Question.Status.choices, required=False)
+    mine = forms.BooleanField(label=_("Held by me"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    after = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+
+    def __init__(self, *args, queues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].choices = [("", _("All my queues"))] + [(q.pk, q.name) for q in queues]
+
+    def filters(self) -> InboxFilters:
+        data = self.cleaned_data
+        return InboxFilters(
+            queue_id=data["queue"],
+            status=data["status"] or Question.Status.OPEN,
+            mine=data["mine"],
+            overdue=data["overdue"],
+            after=data["after"],
+        )
+
+
+class ReplyForm(forms.Form):
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has no claim token; reload the question and claim it again."),
+            "invalid": _("This form has no claim token; reload the question and claim it again."),
+        },
+    )
+    # Far above what 280 weighted characters allow, yet it bounds the URL scanner's worst case.
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=2_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "data-weighted-limit": "280", "id": "reply-body"}),
+        error_messages={"required": _("Write a reply first.")},
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput)
+
+
+class ReassignForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("Hand to"), queryset=Employee.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput)
+
+    def __init__(self, *args, question: Question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.filter(
+            status=Employee.Status.ACTIVE,
+            queueuserobjectpermission__content_object=question.queue,
+            queueuserobjectpermission__permission__codename="answer_queue",
+        ).order_by("employee_number")

@@ -1,0 +1,156 @@
+"""Ingestion: mentions of the official account become questions, with no duplicates and no gaps.
+
+Steps, in this order:
+1. page through the mentions newer than the stored cursor (network calls, outside any transaction);
+2. store each page in its own transaction, keyed by post id, so a repeat is a no-op;
+3. move the cursor to the newest id seen only after every page was stored, so a failure part-way
+   (a 429 in the middle of paging, a crash) makes the next run read the same range again.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from audit import recorder
+
+from .channels.base import Channel, Mention
+from .models import Customer, MentionCursor, Post, Question
+from .routing import Router
+
+
+@dataclass
+class IngestResult:
+    pages: int = 0
+    new_questions: int = 0
+    follow_ups: int = 0
+    repeats: int = 0
+
+
+def _id_key(post_id: str) -> tuple[int, str]:
+    # Snowflake ids: a longer id is newer; equal lengths compare as text.
+    return (len(post_id), post_id)
+
+
+def ingest_mentions(channel: Channel, *, page_size: int = 100) -> IngestResult:
+    cursor, _created = MentionCursor.objects.get_or_create(account_id=channel.account_id)
+    since_id = cursor.since_id or None
+    result = IngestResult()
+    newest: str | None = None
+    token: str | None = None
+    router = Router()
+    while True:
+        page = channel.mentions(since_id=since_id, pagination_token=token, max_results=page_size)
+        result.pages += 1
+        if page.newest_id and (newest is None or _id_key(page.newest_id) > _id_key(newest)):
+            newest = page.newest_id
+        if page.mentions:
+            _store_page(page.mentions, router, result)
+        token = page.next_token
+        if not token:
+            break
+    if newest:
+        _advance_cursor(channel.account_id, newest)
+    return result
+
+
+@transaction.atomic
+def _advance_cursor(account_id: str, newest: str) -> None:
+    cursor = MentionCursor.objects.select_for_update().get(account_id=account_id)
+    if not cursor.since_id or _id_key(newest) > _id_key(cursor.since_id):
+        cursor.since_id = newest
+        cursor.save(update_fields=["since_id", "updated_at"])
+
+
+@transaction.atomic
+def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -> None:
+    known = set(Post.objects.filter(network_id__in=[m.id for m in mentions]).values_list("network_id", flat=True))
+    fresh = sorted((m for m in mentions if m.id not in known), key=lambda m: _id_key(m.id))
+    result.repeats += len(mentions) - len(fresh)
+    if not fresh:
+        return
+    customers = _upsert_customers(fresh)
+    open_by_conversation = {
+        (q.conversation_id, q.customer_id): q
+        for q in Question.objects.filter(
+            conversation_id__in={m.conversation_id for m in fresh},
+            customer__in=customers.values(),
+        ).order_by("created_at")
+    }
+    # First pass: each post joins a known question, or starts one (created below in one INSERT).
+    new_questions: dict[tuple[str, int], Question] = {}
+    owners: list[tuple[Mention, tuple[str, int]]] = []
+    reopened: list[Question] = []
+    for mention in fresh:
+        key = (mention.conversation_id, customers[mention.author.id].pk)
+        if key in new_questions:
+            new_questions[key].last_post_id = mention.id
+            result.follow_ups += 1
+        elif key in open_by_conversation:
+            _join_follow_up(open_by_conversation[key], mention, reopened)
+            result.follow_ups += 1
+        else:
+            route = router.route(mention.text)
+            new_questions[key] = Question(
+                queue=route.queue,
+                priority=route.priority,
+                customer_id=key[1],
+                source_post_id=mention.id,
+                conversation_id=mention.conversation_id,
+                last_post_id=mention.id,
+                created_at=mention.created_at,
+                due_at=_due(mention.created_at),
+            )
+        owners.append((mention, key))
+    Question.objects.bulk_create(new_questions.values())
+    result.new_questions += len(new_questions)
+    questions = {**open_by_conversation, **new_questions}
+    Post.objects.bulk_create(
+        [
+            Post(
+                question=questions[key],
+                network_id=m.id,
+                author=Post.Author.CUSTOMER,
+                text=m.text,
+                created_at=m.created_at,
+            )
+            for m, key in owners
+        ],
+        ignore_conflicts=True,
+    )
+    recorder.record(
+        "inbox.mentions.ingested",
+        actor=None,
+        target_type="inbox.mentioncursor",
+        target_label=f"{len(fresh)} posts",
+        after={"posts": len(fresh), "newest_id": fresh[-1].id, "reopened": [q.pk for q in reopened]},
+    )
+
+
+def _due(asked_at: datetime) -> datetime:
+    return asked_at + settings.INBOX_SERVICE_LEVEL
+
+
+def _join_follow_up(question: Question, mention: Mention, reopened: list[Question]) -> None:
+    """A follow-up becomes the post to answer; it reopens an answered question for a new round."""
+    fields = {"last_post_id": mention.id}
+    if question.status == Question.Status.ANSWERED:
+        fields.update(
+            status=Question.Status.OPEN, round=question.round + 1, answered_at=None, due_at=_due(mention.created_at)
+        )
+        reopened.append(question)
+    Question.objects.filter(pk=question.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(question, name, value)
+
+
+def _upsert_customers(mentions: list[Mention]) -> dict[str, Customer]:
+    authors = {m.author.id: m.author for m in mentions}
+    Customer.objects.bulk_create(
+        [Customer(network_id=a.id, handle=a.username, name=a.name) for a in authors.values()],
+        update_conflicts=True,
+        unique_fields=["network_id"],
+        update_fields=["handle", "name"],
+    )
+    return {c.network_id: c for c in Customer.objects.filter(network_id__in=authors)}

@@ -1,0 +1,62 @@
+"""python manage.py run_fake_x: the fake X API on loopback, with simulated customers writing to the account."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from inbox.channels.fake_x import FakeX
+from inbox.channels.fake_x.customers import CustomerSimulator, SimulatedPost
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the fake X API v2 in the foreground (Ctrl-C stops it): pre-fills a few customer questions, then adds "
+        "one every --interval seconds. Point the desk at it with X_API_BASE_URL=http://127.0.0.1:PORT."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default: loopback only).")
+        parser.add_argument("--port", type=int, default=8099)
+        parser.add_argument(
+            "--account-id",
+            default=getattr(settings, "X_ACCOUNT_ID", "") or "1600000000000000001",
+            help="The support account's X user id (default: X_ACCOUNT_ID).",
+        )
+        parser.add_argument(
+            "--username",
+            default=getattr(settings, "X_ACCOUNT_USERNAME", "") or "replydesk_support",
+            help="The support account's handle, without @ (default: X_ACCOUNT_USERNAME).",
+        )
+        parser.add_argument("--interval", type=float, default=20.0, help="Seconds between new customer posts.")
+        parser.add_argument("--prefill", type=int, default=5, help="Questions waiting when the server starts.")
+        parser.add_argument("--seed", type=int, default=None, help="Seed for reproducible customers.")
+
+    def handle(self, *args, **options):
+        fake = FakeX(
+            account_id=options["account_id"],
+            account_username=options["username"],
+            host=options["host"],
+            port=options["port"],
+        )
+        fake.start()
+        try:
+            self.stdout.write(
+                f"Fake X API for @{fake.account_username} (id {fake.account_id}) on {fake.url} — "
+                f"set X_API_BASE_URL={fake.url}. Ctrl-C to stop."
+            )
+            simulator = CustomerSimulator(fake, seed=options["seed"])
+            for post in simulator.prefill(max(0, options["prefill"])):
+                self._say(post)
+            interval = max(0.1, options["interval"])
+            while True:
+                time.sleep(interval)
+                self._say(simulator.step())
+        except KeyboardInterrupt:
+            self.stdout.write("Stopping the fake X API.")
+        finally:
+            fake.stop()
+
+    def _say(self, post: SimulatedPost) -> None:
+        kind = "follow-up" if post.follow_up else "new"
+        self.stdout.write(f"[{time.strftime('%H:%M:%S')}] {kind} mention {post.tweet_id} @{post.username}: {post.text}")

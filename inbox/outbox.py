@@ -1,0 +1,186 @@
+"""The outbox: queued replies are posted to X by the worker, each exactly once.
+
+A delivery, in this order:
+1. keep within the posting budget (per window and per day), else wait in order for the window to free;
+2. move the reply queued → sending by a conditional UPDATE (only one worker wins it) and commit;
+3. call X outside any transaction;
+4. record the result: sent with X's id; back to queued with a later attempt (429 until the reset, 5xx and
+   time-outs with exponential back-off); or failed with X's reason, reopening the question.
+A retry, and a reply left in `sending` (the worker died between 2 and 4), first looks for the reply on X:
+an attempt whose answer was lost may have been posted, and X must never get it twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit import recorder
+
+from .channels.base import Channel, PermanentChannelError, RateLimited, TemporaryChannelError
+from .models import Question, Reply
+
+SENT, QUEUED, SENDING, FAILED = Reply.Status.SENT, Reply.Status.QUEUED, Reply.Status.SENDING, Reply.Status.FAILED
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one reply; `retry_at` is when to try again, if at all."""
+
+    outcome: str
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    remaining: int
+    frees_at: datetime | None
+
+
+def posting_budget(now: datetime) -> Budget:
+    """Posts left in the current window (and day), and when the next slot frees if none are."""
+    in_flight = Q(status=SENT) | Q(status=SENDING)
+    window_start = now - settings.POSTING_WINDOW
+    recent = list(
+        Reply.objects.filter(in_flight, Q(sent_at__gte=window_start) | Q(sending_since__gte=window_start))
+        .order_by("sent_at")
+        .values_list("sent_at", "sending_since")[: settings.POSTING_BUDGET + 1]
+    )
+    remaining = settings.POSTING_BUDGET - len(recent)
+    frees_at = None
+    if remaining <= 0:
+        oldest = min((sent or sending) for sent, sending in recent)
+        frees_at = oldest + settings.POSTING_WINDOW
+    if settings.POSTING_DAILY_CAP:
+        day_start = now - timedelta(days=1)
+        today = Reply.objects.filter(status=SENT, sent_at__gte=day_start).order_by("sent_at")
+        used = today.count()
+        if used >= settings.POSTING_DAILY_CAP:
+            first = today.values_list("sent_at", flat=True).first()
+            day_frees = first + timedelta(days=1)
+            frees_at = max(frees_at or day_frees, day_frees)
+            remaining = 0
+        else:
+            remaining = min(remaining, settings.POSTING_DAILY_CAP - used)
+    return Budget(remaining=max(remaining, 0), frees_at=frees_at)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, 300))
+
+
+def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> Delivery:
+    now = now or timezone.now()
+    budget = posting_budget(now)
+    if budget.remaining <= 0:
+        # Wait in order: every queued reply moves behind the moment the window frees.
+        Reply.objects.filter(status=QUEUED, next_attempt_at__lt=budget.frees_at).update(next_attempt_at=budget.frees_at)
+        return Delivery("budget_spent", budget.frees_at)
+    if not _start_sending(reply_id, now):
+        return Delivery("not_due")
+    reply = Reply.objects.select_related("question").get(pk=reply_id)
+    try:
+        if reply.attempts > 1:
+            # An earlier attempt may have reached X even though its answer was lost (time-out, dropped
+            # connection): look before posting again, so a retry never posts twice.
+            found = channel.find_reply(
+                conversation_id=reply.question.conversation_id, in_reply_to=reply.in_reply_to, text=reply.text
+            )
+            if found:
+                return _mark_sent(reply, found, found_by_reconciliation=True)
+        posted = channel.post_reply(text=reply.text, in_reply_to=reply.in_reply_to)
+    except RateLimited as limited:
+        return _retry_later(reply, reason=limited.reason, at=limited.reset_at)
+    except TemporaryChannelError as error:
+        if reply.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            return _fail(reply, error.reason)
+        return _retry_later(reply, reason=error.reason, at=timezone.now() + _backoff(reply.attempts))
+    except PermanentChannelError as error:
+        return _fail(reply, error.reason)
+    return _mark_sent(reply, posted.id, found_by_reconciliation=False)
+
+
+@transaction.atomic
+def _start_sending(reply_id: int, now: datetime) -> bool:
+    won = Reply.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), pk=reply_id, status=QUEUED
+    ).update(status=SENDING, sending_since=now, attempts=F("attempts") + 1)
+    return won == 1
+
+
+@transaction.atomic
+def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -> Delivery:
+    now = timezone.now()
+    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
+        status=SENT, posted_id=posted_id, sent_at=now, sending_since=None
+    )
+    if won != 1:
+        return Delivery("lost_race")
+    recorder.record(
+        "inbox.reply.sent",
+        actor=None,
+        target=reply.question,
+        after={"reply": reply.pk, "posted_id": posted_id, "reconciled": found_by_reconciliation},
+    )
+    return Delivery("sent")
+
+
+@transaction.atomic
+def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
+    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
+        status=QUEUED, next_attempt_at=at, sending_since=None, failure_reason=reason
+    )
+    if won != 1:
+        return Delivery("lost_race")
+    recorder.record(
+        "inbox.reply.retried",
+        actor=None,
+        target=reply.question,
+        after={"reply": reply.pk, "reason": reason, "next_attempt_at": at, "attempt": reply.attempts},
+    )
+    return Delivery("retry", at)
+
+
+@transaction.atomic
+def _fail(reply: Reply, reason: str) -> Delivery:
+    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
+        status=FAILED, failure_reason=reason, sending_since=None
+    )
+    if won != 1:
+        return Delivery("lost_race")
+    # The customer still waits for an answer: the question goes back to the queue for this round.
+    Question.objects.filter(pk=reply.question_id, round=reply.round).update(
+        status=Question.Status.OPEN, answered_at=None
+    )
+    recorder.record(
+        "inbox.reply.failed", actor=None, target=reply.question, after={"reply": reply.pk, "reason": reason}
+    )
+    return Delivery("failed")
+
+
+def reconcile_interrupted(channel: Channel, *, now: datetime | None = None) -> list[Delivery]:
+    """Settle replies stuck in `sending`: X has it → sent; X does not → queued again for a resend."""
+    now = now or timezone.now()
+    stale = Reply.objects.filter(status=SENDING, sending_since__lt=now - settings.OUTBOX_SENDING_STALE)
+    outcomes = []
+    for reply in stale.select_related("question"):
+        found = channel.find_reply(
+            conversation_id=reply.question.conversation_id, in_reply_to=reply.in_reply_to, text=reply.text
+        )
+        if found:
+            outcomes.append(_mark_sent(reply, found, found_by_reconciliation=True))
+        else:
+            outcomes.append(_retry_later(reply, reason="interrupted; not found on X", at=now))
+    return outcomes
+
+
+def due_replies(now: datetime, limit: int = 100) -> list[int]:
+    """Queued replies whose attempt is due, oldest first."""
+    return list(
+        Reply.objects.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=QUEUED)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,44 @@
+"""Which queue and priority a new question gets: the first active rule with a matching keyword, else the default."""
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .models import Priority, Queue, RoutingRule
+
+
+@dataclass(frozen=True)
+class Route:
+    queue: Queue
+    priority: int
+
+
+def _folded(text: str) -> str:
+    # NFKC + casefold, so "ＲＥＴＵＲＮ", "Return" and "return" match the keyword "return".
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+class Router:
+    """Loads the rules once per ingestion batch instead of once per question."""
+
+    def __init__(self) -> None:
+        self.rules = [
+            (rule, [_folded(k) for k in rule.keyword_list()])
+            for rule in RoutingRule.objects.filter(is_active=True).select_related("queue")
+        ]
+        self._default: Queue | None = None
+
+    def default_queue(self) -> Queue:
+        if self._default is None:
+            self._default, _created = Queue.objects.get_or_create(
+                name=settings.INBOX_DEFAULT_QUEUE, defaults={"description": ""}
+            )
+        return self._default
+
+    def route(self, text: str) -> Route:
+        folded = _folded(text)
+        for rule, keywords in self.rules:
+            if any(keyword in folded for keyword in keywords):
+                return Route(rule.queue, rule.priority)
+        return Route(self.default_queue(), Priority.NORMAL)

@@ -1,0 +1,93 @@
+"""Read-only queries of the inbox, each on an index (README, "Inbox queries")."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import Employee
+
+from .models import Question, Reply
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    queue_id: int | None = None
+    status: str = Question.Status.OPEN
+    mine: bool = False
+    overdue: bool = False
+    after: str = ""  # keyset position: "priority|created_at|id" of the last row shown
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    questions: list[Question]
+    next_after: str | None
+
+
+def _position(question: Question) -> str:
+    return f"{question.priority}|{question.created_at.isoformat()}|{question.pk}"
+
+
+def _after(position: str) -> Q | None:
+    try:
+        priority, created, pk = position.split("|")
+        created_at = parse_datetime(created)
+        priority_value, pk_value = int(priority), int(pk)
+    except (ValueError, TypeError):
+        return None
+    if created_at is None:
+        return None
+    # Rows after (priority desc, created_at asc, id asc), as the open-questions index walks them.
+    return (
+        Q(priority__lt=priority_value)
+        | Q(priority=priority_value, created_at__gt=created_at)
+        | Q(priority=priority_value, created_at=created_at, pk__gt=pk_value)
+    )
+
+
+def questions_for_inbox(
+    employee: Employee, queue_ids: list[int], filters: InboxFilters, *, now: datetime | None = None
+) -> InboxPage:
+    """One page of the questions `employee` may see, highest priority then oldest first, by keyset."""
+    now = now or timezone.now()
+    size = settings.INBOX_PAGE_SIZE
+    if filters.queue_id is not None:
+        queue_ids = [q for q in queue_ids if q == filters.queue_id]
+    questions: QuerySet[Question] = Question.objects.filter(queue_id__in=queue_ids, status=filters.status)
+    if filters.mine:
+        questions = questions.filter(holder=employee, lease_ends__gte=now)
+    if filters.overdue:
+        questions = questions.filter(due_at__lt=now)
+    if filters.after and (after := _after(filters.after)) is not None:
+        questions = questions.filter(after)
+    rows = list(
+        questions.select_related("customer", "queue", "holder").order_by("-priority", "created_at", "id")[: size + 1]
+    )
+    next_after = _position(rows[size - 1]) if len(rows) > size else None
+    return InboxPage(rows[:size], next_after)
+
+
+def conversation(question: Question):
+    return question.posts.all()
+
+
+def replies_of(question: Question):
+    return Reply.objects.filter(question=question).select_related("author").order_by("created_at")
+
+
+def outbox_backlog() -> dict[str, int]:
+    """How many replies wait, are being sent, or failed (sent ones are not backlog)."""
+    counts = dict.fromkeys(Reply.Status.values, 0)
+    rows = Reply.objects.exclude(status=Reply.Status.SENT).values_list("status").annotate(n=Count("pk")).order_by()
+    counts.update(dict(rows))
+    return counts
+
+
+def question_history(question: Question):
+    from audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(target_type="inbox.question", target_id=str(question.pk)).order_by("id")

@@ -1,0 +1,117 @@
+"""The outbox posts each reply exactly once, through the real tweepy client against the fake X server."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inbox import claims, outbox, services
+from inbox.models import Question, Reply
+from tests.conftest import actions_since, last_entry_id
+
+
+@pytest.fixture
+def queued(people, ask):
+    """A reply by employee_a, accepted and waiting in the outbox."""
+    from inbox.models import RoutingRule
+
+    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+    question = ask("When does my order arrive? 注文はいつ届きますか", customer="nakamura")
+    held = claims.claim(question, actor=people.employee_a)
+    return services.send_reply(
+        held, actor=people.employee_a, token=str(held.claim_token), body="明日お届け予定です。Tomorrow."
+    )
+
+
+def test_a_queued_reply_is_posted_once_as_a_reply(queued, fake_x, channel):
+    mark = last_entry_id()
+    assert outbox.deliver(queued.pk, channel).outcome == "sent"
+    queued.refresh_from_db()
+    assert queued.status == Reply.Status.SENT and queued.posted_id
+    posted = fake_x.replies_posted()
+    assert [p.id for p in posted] == [queued.posted_id]
+    assert posted[0].body == "明日お届け予定です。Tomorrow.\n^E100"
+    assert posted[0].in_reply_to_tweet_id == queued.in_reply_to
+    assert actions_since(mark) == ["inbox.reply.sent"]
+    # Delivering again changes nothing.
+    assert outbox.deliver(queued.pk, channel).outcome == "not_due"
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_rate_limit_waits_until_the_reset_without_a_countdown(queued, fake_x, channel):
+    fake_x.faults.queue("rate_limit", path_prefix="/2/tweets", method="POST", seconds=7200)
+    delivery = outbox.deliver(queued.pk, channel)
+    queued.refresh_from_db()
+    assert delivery.outcome == "retry"
+    assert queued.status == Reply.Status.QUEUED
+    assert queued.next_attempt_at > timezone.now() + timedelta(minutes=119)
+    assert outbox.due_replies(timezone.now()) == []
+    assert queued.pk in outbox.due_replies(timezone.now() + timedelta(hours=2, minutes=1))
+    assert outbox.deliver(queued.pk, channel, now=timezone.now() + timedelta(hours=2, minutes=1)).outcome == "sent"
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_server_errors_are_retried_with_back_off(queued, fake_x, channel):
+    fake_x.faults.queue("server_error", count=2, path_prefix="/2/tweets", method="POST")
+    first = outbox.deliver(queued.pk, channel)
+    assert first.outcome == "retry"
+    second = outbox.deliver(queued.pk, channel, now=first.retry_at)
+    assert second.outcome == "retry" and second.retry_at - first.retry_at >= timedelta(seconds=1)
+    assert outbox.deliver(queued.pk, channel, now=second.retry_at).outcome == "sent"
+    queued.refresh_from_db()
+    assert queued.attempts == 3
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_a_refusal_by_x_fails_the_reply_with_its_reason_and_reopens_the_question(queued, fake_x, channel):
+    fake_x.delete_tweet(queued.in_reply_to)
+    mark = last_entry_id()
+    assert outbox.deliver(queued.pk, channel).outcome == "failed"
+    queued.refresh_from_db()
+    assert queued.status == Reply.Status.FAILED and queued.failure_reason
+    assert Question.objects.get(pk=queued.question_id).status == Question.Status.OPEN
+    assert actions_since(mark) == ["inbox.reply.failed"]
+    assert fake_x.replies_posted() == []
+
+
+def test_a_lost_answer_is_not_posted_twice(queued, fake_x, channel):
+    # X posts the reply, then the connection drops before its answer arrives.
+    fake_x.faults.queue("lost_response", path_prefix="/2/tweets", method="POST")
+    first = outbox.deliver(queued.pk, channel)
+    assert first.outcome == "retry"
+    assert len(fake_x.replies_posted()) == 1
+    assert outbox.deliver(queued.pk, channel, now=first.retry_at).outcome == "sent"
+    queued.refresh_from_db()
+    assert queued.posted_id == fake_x.replies_posted()[0].id
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_crash_after_posting_is_reconciled_to_exactly_one_reply(queued, fake_x, channel):
+    now = timezone.now()
+    assert outbox._start_sending(queued.pk, now)
+    channel.post_reply(text=queued.text, in_reply_to=queued.in_reply_to)  # …and the worker dies here.
+    later = now + timedelta(minutes=5)
+    assert [d.outcome for d in outbox.reconcile_interrupted(channel, now=later)] == ["sent"]
+    assert outbox.deliver(queued.pk, channel, now=later).outcome == "not_due"
+    queued.refresh_from_db()
+    assert queued.status == Reply.Status.SENT
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_crash_before_posting_is_sent_after_reconciliation(queued, fake_x, channel):
+    now = timezone.now()
+    assert outbox._start_sending(queued.pk, now)  # …and the worker dies before calling X.
+    later = now + timedelta(minutes=5)
+    assert outbox.reconcile_interrupted(channel, now=now + timedelta(seconds=10)) == []  # not stale yet
+    assert [d.outcome for d in outbox.reconcile_interrupted(channel, now=later)] == ["retry"]
+    assert outbox.deliver(queued.pk, channel, now=later).outcome == "sent"
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_spent_budget_keeps_replies_waiting_in_order(queued, fake_x, channel, settings):
+    settings.POSTING_BUDGET = 1
+    Reply.objects.filter(pk=queued.pk)  # the only reply
+    assert outbox.deliver(queued.pk, channel).outcome == "sent"
+    budget = outbox.posting_budget(timezone.now())
+    assert budget.remaining == 0
+    assert budget.frees_at > timezone.now() + timedelta(minutes=14)
