@@ -1,8 +1,11 @@
 """Queues that questions are routed into; who may answer a queue is an object permission on it."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -33,6 +36,9 @@ class QueueGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         pass
+
+
+_LEADING_HANDLES = re.compile(r"^(?:@\w{1,50}\s+)+")
 
 
 class Customer(models.Model):
@@ -99,7 +105,7 @@ class ReplyTemplate(models.Model):
 
 class Question(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("question status", "Open")
         ANSWERED = "answered", _("Answered")
 
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="questions", verbose_name=_("queue"))
@@ -172,6 +178,11 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"post {self.network_id}"
+
+    @property
+    def display_text(self) -> str:
+        """The text without the @handles X puts in front of a reply (as X's apps hide them)."""
+        return _LEADING_HANDLES.sub("", self.text)
 
 
 class Reply(models.Model):

@@ -110,6 +110,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged task is redelivered after this; the outbox never schedules a countdown near it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 if CELERY_BROKER_URL == "filesystem://":
     _celery_folder = VAR_DIR / "celery" / "messages"
     _celery_folder.mkdir(parents=True, exist_ok=True)

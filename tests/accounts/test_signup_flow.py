@@ -48,7 +48,7 @@ def test_sign_up_waits_for_approval_then_reaches_the_inbox(people):
     inbox = newcomer.get(reverse("inbox:inbox"))
     assert inbox.status_code == 200
     assert "Queue A" in inbox.content.decode()
-    assert newcomer.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 200
+    assert newcomer.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 302
     assert newcomer.get(reverse("inbox:queue", args=[people.queue_b.pk])).status_code == 404
 
 
@@ -92,7 +92,7 @@ def test_reactivated_employee_signs_in_with_old_role_and_queues(people):
     person = Client()
     response = person.post(reverse("account_login"), {"login": "x100", "password": PASSWORD})
     assert response.status_code == 302
-    assert person.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 200
+    assert person.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 302
 
 
 def test_sign_in_works_with_the_email_address_too(people):
@@ -119,7 +119,7 @@ def test_queue_permission_toggle_answers_htmx_with_the_panel(people):
     assert "Revoke" in response.content.decode()
     employee = Client()
     employee.force_login(people.employee_b)
-    assert employee.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 200
+    assert employee.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 302
 
     supervisor.post(url, {"allowed": "0"}, headers={"HX-Request": "true"})
     assert employee.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 404

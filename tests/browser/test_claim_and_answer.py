@@ -29,8 +29,7 @@ def worker():
         yield
 
 
-def test_claim_and_answer_in_japanese_while_a_colleague_sees_it_held(browser, live_server, people, ask, fake_x,
-                                                                     worker):
+def test_claim_and_answer_in_japanese_while_a_colleague_sees_it_held(browser, live_server, people, ask, fake_x, worker):
     save_setting(RoutingRule(name="to A", keywords="注文", queue=people.queue_a), actor=None)
     question = ask("注文した洗濯機はいつ届きますか？", customer="yoshida_m")
     cast.approved("E101", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])

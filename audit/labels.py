@@ -1,0 +1,33 @@
+"""What each audit action code means, in words a person reads (the codes stay in the trail and exports)."""
+
+from django.utils.translation import pgettext_lazy
+
+ACTION_LABELS = {
+    "accounts.employee.signed_up": pgettext_lazy("audit action", "signed up"),
+    "accounts.employee.bootstrapped": pgettext_lazy("audit action", "created as administrator"),
+    "accounts.employee.approved": pgettext_lazy("audit action", "approved"),
+    "accounts.employee.rejected": pgettext_lazy("audit action", "rejected"),
+    "accounts.employee.suspended": pgettext_lazy("audit action", "suspended"),
+    "accounts.employee.reactivated": pgettext_lazy("audit action", "reactivated"),
+    "accounts.employee.role_changed": pgettext_lazy("audit action", "role changed"),
+    "accounts.queue_permission.granted": pgettext_lazy("audit action", "queue granted"),
+    "accounts.queue_permission.revoked": pgettext_lazy("audit action", "queue revoked"),
+    "accounts.session.signed_in": pgettext_lazy("audit action", "signed in"),
+    "accounts.session.signed_out": pgettext_lazy("audit action", "signed out"),
+    "accounts.session.sign_in_failed": pgettext_lazy("audit action", "failed sign-in"),
+    "inbox.mentions.ingested": pgettext_lazy("audit action", "mentions received"),
+    "inbox.question.claimed": pgettext_lazy("audit action", "claimed"),
+    "inbox.question.renewed": pgettext_lazy("audit action", "claim renewed"),
+    "inbox.question.released": pgettext_lazy("audit action", "released"),
+    "inbox.question.force_released": pgettext_lazy("audit action", "force-released"),
+    "inbox.question.reassigned": pgettext_lazy("audit action", "reassigned"),
+    "inbox.question.lock_expired": pgettext_lazy("audit action", "claim expired"),
+    "inbox.reply.queued": pgettext_lazy("audit action", "reply queued"),
+    "inbox.reply.sent": pgettext_lazy("audit action", "reply sent"),
+    "inbox.reply.retried": pgettext_lazy("audit action", "reply to be retried"),
+    "inbox.reply.failed": pgettext_lazy("audit action", "reply failed"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
