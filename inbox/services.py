@@ -13,7 +13,7 @@ from audit import recorder
 from .composer import is_valid_post, reply_text, weighted_length
 from .errors import ClaimLost, InvalidReply
 from .models import Question, Queue, Reply
-from .tasks import deliver_reply
+from .tasks import enqueue_delivery
 
 
 @transaction.atomic
@@ -95,5 +95,5 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
         target=question,
         after={"reply": reply.pk, "text": text, "in_reply_to": reply.in_reply_to},
     )
-    transaction.on_commit(lambda: deliver_reply.delay(reply.pk))
+    transaction.on_commit(lambda: enqueue_delivery(reply.pk))
     return reply

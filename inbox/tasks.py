@@ -29,6 +29,15 @@ def poll_mentions() -> None:
         ingest.ingest_mentions(channel)
 
 
+def enqueue_delivery(reply_id: int) -> None:
+    """Ask the worker to post a reply now. If the broker is down the reply still waits in the outbox table,
+    and the periodic drain sends it once the broker is back: the employee's request must not fail for that."""
+    try:
+        deliver_reply.delay(reply_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the row in the outbox is the source of truth
+        logger.warning("Could not enqueue reply %s; the outbox drain will send it", reply_id, exc_info=True)
+
+
 @shared_task(ignore_result=True)
 def deliver_reply(reply_id: int) -> None:
     channel = _channel()

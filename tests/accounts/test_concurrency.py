@@ -1,38 +1,25 @@
 """Two supervisors acting on the same person at the same moment: exactly one wins, one entry is written."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts import services
 from accounts.errors import InvalidTransition
 from accounts.models import Employee, Role
+from tests.concurrency import at_once
 from tests.conftest import actions_since, last_entry_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def race(workers: int, action) -> list:
-    barrier = threading.Barrier(workers)
-    outcomes: list = []
-
-    def run(index: int):
+def race(workers: int, action) -> list[str]:
+    def attempt(index: int) -> str:
         try:
-            barrier.wait()
             action(index)
-            outcomes.append("won")
+            return "won"
         except InvalidTransition:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return at_once(range(workers), attempt)
 
 
 def test_sixteen_simultaneous_approvals_approve_once(people):

@@ -1,10 +1,8 @@
 """Claim and lock: one holder at a time, leases that expire, tokens that go stale."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
@@ -12,6 +10,7 @@ from inbox import claims, services
 from inbox.errors import AlreadyClaimed, ClaimLost, NotAllowedToAnswer, QuestionClosed
 from inbox.models import Question, Reply
 from tests import cast
+from tests.concurrency import at_once
 from tests.conftest import actions_since, last_entry_id
 
 
@@ -164,24 +163,15 @@ def test_sixteen_employees_claiming_at_once_have_exactly_one_winner(people, ask,
         cast.approved(f"E{300 + i}", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
         for i in range(16)
     ]
-    barrier = threading.Barrier(len(staff))
-    outcomes: list[str] = []
 
-    def press_take(employee):
+    def press_take(employee) -> str:
         try:
-            barrier.wait()
             claims.claim(Question.objects.get(pk=question.pk), actor=employee)
-            outcomes.append(f"won:{employee}")
+            return f"won:{employee}"
         except AlreadyClaimed as refused:
-            outcomes.append(f"told:{refused.holder}")
-        finally:
-            connection.close()
+            return f"told:{refused.holder}"
 
-    threads = [threading.Thread(target=press_take, args=(e,)) for e in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(staff, press_take)
     winners = [o for o in outcomes if o.startswith("won:")]
     assert len(outcomes) == 16 and len(winners) == 1
     holder = winners[0].removeprefix("won:")
@@ -202,21 +192,11 @@ def test_next_question_gives_simultaneous_employees_different_questions(people, 
         cast.approved(f"E{400 + i}", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
         for i in range(8)
     ]
-    barrier = threading.Barrier(len(staff))
-    picked: list[int | None] = []
 
-    def next_please(employee):
-        try:
-            barrier.wait()
-            question = claims.next_question_for(employee)
-            picked.append(question.pk if question else None)
-        finally:
-            connection.close()
+    def next_please(employee) -> str:
+        question = claims.next_question_for(employee)
+        return str(question.pk) if question else "none"
 
-    threads = [threading.Thread(target=next_please, args=(e,)) for e in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert None not in picked
+    picked = at_once(staff, next_please)
+    assert "none" not in picked and len(picked) == 8
     assert len(set(picked)) == 8

@@ -115,3 +115,28 @@ def test_spent_budget_keeps_replies_waiting_in_order(queued, fake_x, channel, se
     budget = outbox.posting_budget(timezone.now())
     assert budget.remaining == 0
     assert budget.frees_at > timezone.now() + timedelta(minutes=14)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_does_not_fail_the_send_and_the_drain_sends_it_later(
+    people, ask, fake_x, channel, monkeypatch, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    from inbox import tasks
+    from inbox.models import RoutingRule
+
+    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+    question = ask("Where is my order?", customer="oda")
+    held = claims.claim(question, actor=people.employee_a)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis: Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_reply, "delay", broker_down)
+    reply = services.send_reply(held, actor=people.employee_a, token=str(held.claim_token), body="Soon.")
+    assert "Could not enqueue reply" in caplog.text
+    reply.refresh_from_db()
+    assert reply.status == Reply.Status.QUEUED
+    assert outbox.due_replies(timezone.now()) == [reply.pk]
+    assert outbox.deliver(reply.pk, channel).outcome == "sent"
