@@ -1,10 +1,15 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
 from .models import Employee
 
-# Roles are fixed groups changed only through the audited staff pages.
+# Roles are fixed groups changed only through the audited staff pages. E-mail addresses and authenticators
+# are each person's own (allauth's pages): an administrator editing them could sign in as someone else.
 admin.site.unregister(Group)
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
 
 
 @admin.register(Employee)

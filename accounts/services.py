@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit import recorder
-from inbox.models import Queue
+from inbox.models import Question, Queue
 
 from .errors import InvalidTransition, NotAllowed
 from .models import Employee, Role
@@ -75,6 +75,25 @@ def _transition(
         raise InvalidTransition.for_employee(employee, action_label)
     employee.refresh_from_db()
     return before
+
+
+def _release_claims(employee: Employee, *, actor: Employee, reason: str, queue: Queue | None = None) -> None:
+    """Free the questions `employee` holds (in `queue`, or all), one entry each, inside the caller's transaction."""
+    held = Question.objects.filter(holder=employee)
+    if queue is not None:
+        held = held.filter(queue=queue)
+    released = list(held.select_for_update(of=("self",)))
+    Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(
+        holder=None, claimed_at=None, lease_ends=None, claim_token=None
+    )
+    for question in released:
+        recorder.record(
+            "inbox.question.force_released",
+            actor=actor,
+            target=question,
+            before={"holder": str(employee)},
+            after={"reason": reason},
+        )
 
 
 @transaction.atomic
@@ -157,6 +176,7 @@ def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Emp
         before={"status": Status.ACTIVE},
         after={"status": Status.SUSPENDED, "reason": reason.strip()},
     )
+    _release_claims(employee, actor=actor, reason=_("%(number)s was suspended") % {"number": employee})
     return employee
 
 
@@ -228,6 +248,12 @@ def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
         actor=actor,
         target=employee,
         before={"queue": queue.name, "queue_id": queue.pk},
+    )
+    _release_claims(
+        employee,
+        actor=actor,
+        queue=queue,
+        reason=_("%(number)s may no longer answer %(queue)s") % {"number": employee, "queue": queue},
     )
     return True
 

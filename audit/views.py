@@ -13,7 +13,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     """The newest entries first, paged by sequence number (keyset), so the page costs the same at any depth."""
     entries = AuditEntry.objects.order_by("-id")
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         entries = entries.filter(id__lt=int(before))
     rows = list(entries[: PAGE_SIZE + 1])
     older = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None

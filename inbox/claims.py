@@ -56,8 +56,13 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
 
 @transaction.atomic
 def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: datetime | None = None) -> Question:
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        raise ClaimLost() from None
     """Extend a live claim (the compose page calls this while it is open)."""
     now = now or timezone.now()
+    ensure_may_answer(actor, question)
     won = Question.objects.filter(
         pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
     ).update(lease_ends=_lease_end(now))

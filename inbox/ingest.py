@@ -2,8 +2,9 @@
 
 Steps, in this order:
 1. page through the mentions newer than the stored cursor (network calls, outside any transaction);
-2. store each page in its own transaction, keyed by post id, so a repeat is a no-op;
-3. move the cursor to the newest id seen only after every page was stored, so a failure part-way
+2. store them oldest first (X pages newest first; a follow-up must never be stored before what it follows),
+   in batches of one transaction each, keyed by post id, so a repeat is a no-op;
+3. move the cursor to the newest id seen only after everything was stored, so a failure part-way
    (a 429 in the middle of paging, a crash) makes the next run read the same range again.
 """
 
@@ -40,16 +41,19 @@ def ingest_mentions(channel: Channel, *, page_size: int = 100) -> IngestResult:
     newest: str | None = None
     token: str | None = None
     router = Router()
+    fetched: dict[str, Mention] = {}
     while True:
         page = channel.mentions(since_id=since_id, pagination_token=token, max_results=page_size)
         result.pages += 1
         if page.newest_id and (newest is None or _id_key(page.newest_id) > _id_key(newest)):
             newest = page.newest_id
-        if page.mentions:
-            _store_page(page.mentions, router, result)
+        fetched.update((m.id, m) for m in page.mentions)
         token = page.next_token
         if not token:
             break
+    oldest_first = sorted(fetched.values(), key=lambda m: _id_key(m.id))
+    for start in range(0, len(oldest_first), page_size):
+        _store_page(oldest_first[start : start + page_size], router, result)
     if newest:
         _advance_cursor(channel.account_id, newest)
     return result
@@ -71,12 +75,15 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
     if not fresh:
         return
     customers = _upsert_customers(fresh)
+    # Locked, so that a reply being sent cannot answer a question while a follow-up joins it unseen.
     open_by_conversation = {
         (q.conversation_id, q.customer_id): q
-        for q in Question.objects.filter(
+        for q in Question.objects.select_for_update()
+        .filter(
             conversation_id__in={m.conversation_id for m in fresh},
             customer__in=customers.values(),
-        ).order_by("created_at")
+        )
+        .order_by("created_at")
     }
     # First pass: each post joins a known question, or starts one (created below in one INSERT).
     new_questions: dict[tuple[str, int], Question] = {}
@@ -134,6 +141,8 @@ def _due(asked_at: datetime) -> datetime:
 
 def _join_follow_up(question: Question, mention: Mention, reopened: list[Question]) -> None:
     """A follow-up becomes the post to answer; it reopens an answered question for a new round."""
+    if _id_key(mention.id) <= _id_key(question.last_post_id):
+        return
     fields = {"last_post_id": mention.id}
     if question.status == Question.Status.ANSWERED:
         fields.update(

@@ -3,6 +3,7 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,6 +22,16 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Unrouted questions go to the queue named INBOX_DEFAULT_QUEUE; renaming it would send them to a new,
+        # empty queue that nobody may answer.
+        if self.pk:
+            previous = Queue.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+            if previous == settings.INBOX_DEFAULT_QUEUE and self.name != previous:
+                raise ValidationError(
+                    {"name": _("This is the default queue (INBOX_DEFAULT_QUEUE); change that setting first.")}
+                )
 
 
 # Direct foreign-key permission tables: indexed joins instead of guardian's generic object_pk text column.

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit import recorder
 
-from .channels.base import Channel, PermanentChannelError, RateLimited, TemporaryChannelError
+from .channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
 from .models import Question, Reply
 
 SENT, QUEUED, SENDING, FAILED = Reply.Status.SENT, Reply.Status.QUEUED, Reply.Status.SENDING, Reply.Status.FAILED
@@ -76,11 +76,11 @@ def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> 
     now = now or timezone.now()
     budget = posting_budget(now)
     if budget.remaining <= 0:
-        # Wait in order: every queued reply moves behind the moment the window frees.
-        Reply.objects.filter(status=QUEUED, next_attempt_at__lt=budget.frees_at).update(next_attempt_at=budget.frees_at)
+        _wait_for_budget(budget.frees_at)
         return Delivery("budget_spent", budget.frees_at)
     if not _start_sending(reply_id, now):
         return Delivery("not_due")
+    # `sending_since` now identifies this attempt: every result below is written only if it still does.
     reply = Reply.objects.select_related("question").get(pk=reply_id)
     try:
         if reply.attempts > 1:
@@ -91,16 +91,27 @@ def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> 
             )
             if found:
                 return _mark_sent(reply, found, found_by_reconciliation=True)
+            if reply.attempts > settings.OUTBOX_MAX_ATTEMPTS:
+                # Given up only now that X confirms it does not have the reply.
+                return _fail(reply, reply.failure_reason or "too many failed attempts")
         posted = channel.post_reply(text=reply.text, in_reply_to=reply.in_reply_to)
     except RateLimited as limited:
         return _retry_later(reply, reason=limited.reason, at=limited.reset_at)
     except TemporaryChannelError as error:
-        if reply.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            return _fail(reply, error.reason)
+        # Never fail here: a time-out may hide a post that X made; the next attempt looks first.
         return _retry_later(reply, reason=error.reason, at=timezone.now() + _backoff(reply.attempts))
     except PermanentChannelError as error:
+        if reply.attempts > 1 and "duplicate" in error.reason.lower():
+            # X refuses the same text from the account twice: an earlier attempt did post it.
+            return _mark_sent(reply, "", found_by_reconciliation=True)
         return _fail(reply, error.reason)
     return _mark_sent(reply, posted.id, found_by_reconciliation=False)
+
+
+@transaction.atomic
+def _wait_for_budget(frees_at: datetime) -> None:
+    """Every queued reply waits behind the moment the window frees, keeping its order."""
+    Reply.objects.filter(status=QUEUED, next_attempt_at__lt=frees_at).update(next_attempt_at=frees_at)
 
 
 @transaction.atomic
@@ -111,12 +122,13 @@ def _start_sending(reply_id: int, now: datetime) -> bool:
     return won == 1
 
 
+def _this_attempt(reply: Reply):
+    return Reply.objects.filter(pk=reply.pk, status=SENDING, sending_since=reply.sending_since)
+
+
 @transaction.atomic
 def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -> Delivery:
-    now = timezone.now()
-    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
-        status=SENT, posted_id=posted_id, sent_at=now, sending_since=None
-    )
+    won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=timezone.now(), sending_since=None)
     if won != 1:
         return Delivery("lost_race")
     recorder.record(
@@ -130,9 +142,7 @@ def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -
 
 @transaction.atomic
 def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
-    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
-        status=QUEUED, next_attempt_at=at, sending_since=None, failure_reason=reason
-    )
+    won = _this_attempt(reply).update(status=QUEUED, next_attempt_at=at, sending_since=None, failure_reason=reason)
     if won != 1:
         return Delivery("lost_race")
     recorder.record(
@@ -146,9 +156,7 @@ def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
 
 @transaction.atomic
 def _fail(reply: Reply, reason: str) -> Delivery:
-    won = Reply.objects.filter(pk=reply.pk, status=SENDING).update(
-        status=FAILED, failure_reason=reason, sending_since=None
-    )
+    won = _this_attempt(reply).update(status=FAILED, failure_reason=reason, sending_since=None)
     if won != 1:
         return Delivery("lost_race")
     # The customer still waits for an answer: the question goes back to the queue for this round.
@@ -162,14 +170,26 @@ def _fail(reply: Reply, reason: str) -> Delivery:
 
 
 def reconcile_interrupted(channel: Channel, *, now: datetime | None = None) -> list[Delivery]:
-    """Settle replies stuck in `sending`: X has it → sent; X does not → queued again for a resend."""
+    """Settle replies stuck in `sending`: X has it → sent; X does not → queued again for a resend.
+
+    Each stale attempt is first taken over by a conditional UPDATE of its `sending_since`, so two drains (or
+    a drain and a late worker) never settle the same attempt twice.
+    """
     now = now or timezone.now()
     stale = Reply.objects.filter(status=SENDING, sending_since__lt=now - settings.OUTBOX_SENDING_STALE)
     outcomes = []
     for reply in stale.select_related("question"):
-        found = channel.find_reply(
-            conversation_id=reply.question.conversation_id, in_reply_to=reply.in_reply_to, text=reply.text
-        )
+        if _this_attempt(reply).update(sending_since=now) != 1:
+            continue
+        reply.sending_since = now
+        try:
+            found = channel.find_reply(
+                conversation_id=reply.question.conversation_id, in_reply_to=reply.in_reply_to, text=reply.text
+            )
+        except ChannelError as error:
+            # Search refused (rate limit, tier): leave it to the next drain, which retries after the stale time.
+            outcomes.append(Delivery(f"unreconciled: {error.reason}"))
+            continue
         if found:
             outcomes.append(_mark_sent(reply, found, found_by_reconciliation=True))
         else:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Employee
 from audit import recorder
 
+from .access import ensure_may_answer
 from .composer import is_valid_post, reply_text, weighted_length
 from .errors import ClaimLost, InvalidReply
 from .models import Question, Queue, Reply
@@ -62,6 +63,7 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
     twice) changes nothing.
     """
     now = now or timezone.now()
+    ensure_may_answer(actor, question)
     text = check_reply_text(body, actor.signature)
     won = Question.objects.filter(
         pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN

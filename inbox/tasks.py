@@ -54,7 +54,14 @@ def drain_outbox() -> None:
     channel = _channel()
     if channel is None:
         return
-    outbox.reconcile_interrupted(channel)
+    try:
+        outbox.reconcile_interrupted(channel)
+    finally:
+        # Due replies go out even when reconciling failed part-way.
+        _dispatch_due()
+
+
+def _dispatch_due() -> None:
     for reply_id in outbox.due_replies(timezone.now()):
         deliver_reply.delay(reply_id)
 

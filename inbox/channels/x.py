@@ -189,8 +189,11 @@ class XChannel:
         return PostedReply(id=str(data["id"]))
 
     def find_reply(self, *, conversation_id: str, in_reply_to: str, text: str) -> str | None:
-        """The account's reply to `in_reply_to` with this text. X prepends the @handles of the thread to a reply's
-        text and escapes &, < and >; both are undone before comparing (after NFC normalisation)."""
+        """The account's reply to `in_reply_to`, preferring one with this text.
+
+        The desk accepts one reply per customer post, so any reply of the account to `in_reply_to` is ours; the
+        text only breaks a tie, because X rewrites links to t.co, prepends the thread's @handles and escapes
+        &, < and > (the last two are undone before comparing, after NFC normalisation)."""
         response = self._call(
             "searching the conversation",
             self.client.search_recent_tweets,
@@ -199,16 +202,18 @@ class XChannel:
             max_results=100,
             user_auth=True,
         )
+        replies = []
         for tweet in response.data or []:
             data = tweet.data
             references = data.get("referenced_tweets") or []
             replied_to = {str(r.get("id")) for r in references if r.get("type") == "replied_to"}
-            if str(in_reply_to) not in replied_to:
-                continue
+            if str(in_reply_to) in replied_to:
+                replies.append(data)
+        for data in replies:
             posted = html.unescape(data.get("text", ""))
             if _same_text(posted, text) or _same_text(LEADING_HANDLES.sub("", posted, count=1), text):
                 return str(data["id"])
-        return None
+        return str(replies[-1]["id"]) if replies else None
 
     def _call(self, doing: str, method, **kwargs):
         try:

@@ -88,8 +88,9 @@ def test_a_refused_action_writes_no_entry(people):
     assert actions_since(mark) == []
 
 
-def test_entry_records_actor_target_before_after_and_source(people):
-    client = Client(REMOTE_ADDR="203.0.113.7")
+def test_entry_records_actor_target_before_after_and_source(people, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_PROXY
+    client = Client(REMOTE_ADDR="10.0.0.2", headers={"X-Forwarded-For": "198.51.100.99, 203.0.113.7"})
     client.force_login(people.supervisor)
     mark = last_entry_id()
     client.post(
@@ -144,3 +145,20 @@ def test_change_rolled_back_after_its_entry_leaves_no_entry(people):
     people.employee_a.refresh_from_db()
     assert people.employee_a.status == Employee.Status.ACTIVE
     assert actions_since(mark) == []
+
+
+def test_without_a_proxy_forwarded_headers_are_not_trusted(people):
+    client = Client(REMOTE_ADDR="192.0.2.10", headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "forged-1234"})
+    client.force_login(people.supervisor)
+    mark = last_entry_id()
+    client.post(reverse("accounts:suspend", args=[people.employee_a.pk]), {"reason": "Left"})
+    entry = AuditEntry.objects.filter(id__gt=mark).first()
+    assert entry.source_address == "192.0.2.10"
+    assert entry.request_id != "forged-1234"
+
+
+def test_trail_page_ignores_a_bad_position(people):
+    client = Client()
+    client.force_login(people.compliance)
+    for before in ["²", "abc", "-1", ""]:
+        assert client.get(reverse("audit:trail"), {"before": before}).status_code == 200

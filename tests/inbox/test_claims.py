@@ -200,3 +200,42 @@ def test_next_question_gives_simultaneous_employees_different_questions(people, 
     picked = at_once(staff, next_please)
     assert "none" not in picked and len(picked) == 8
     assert len(set(picked)) == 8
+
+
+def test_suspension_and_revoking_the_queue_free_the_persons_claims(desk, ask):
+    from accounts import services as people_services
+
+    claims.claim(desk.question, actor=desk.employee_a)
+    people_services.revoke_queue(desk.employee_a, desk.queue_a, actor=desk.supervisor)
+    desk.question.refresh_from_db()
+    assert desk.question.holder is None
+    other = ask("One more order question", customer="fujita")
+    colleague = cast.approved("E101", by=desk.supervisor, role=Role.EMPLOYEE, queues=[desk.queue_a])
+    claims.claim(other, actor=colleague)
+    people_services.suspend_employee(colleague, actor=desk.supervisor, reason="Left")
+    other.refresh_from_db()
+    assert other.holder is None
+
+
+def test_renewing_or_sending_after_the_queue_was_revoked_is_refused(desk):
+    from accounts import services as people_services
+
+    held = claims.claim(desk.question, actor=desk.employee_a)
+    token = held.claim_token
+    people_services.grant_queue(desk.employee_a, desk.queue_b, actor=desk.supervisor)  # unrelated grant stays
+    people_services.revoke_queue(desk.employee_a, desk.queue_a, actor=desk.supervisor)
+    with pytest.raises(NotAllowedToAnswer):
+        claims.renew(desk.question, actor=desk.employee_a, token=token)
+    with pytest.raises(NotAllowedToAnswer):
+        services.send_reply(desk.question, actor=desk.employee_a, token=str(token), body="Hi")
+
+
+def test_a_malformed_token_is_a_lost_claim_not_an_error(desk):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(desk.employee_a)
+    for data in [{}, {"token": "abc"}]:
+        response = client.post(reverse("inbox:renew", args=[desk.question.pk]), data)
+        assert response.status_code == 200 and "no longer hold" in response.content.decode()

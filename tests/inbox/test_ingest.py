@@ -55,7 +55,6 @@ def test_rate_limit_in_the_middle_of_paging_leaves_the_cursor_and_loses_nothing(
     with pytest.raises(RateLimited):
         ingest_mentions(channel, page_size=10)
     assert MentionCursor.objects.get().since_id == ""
-    assert Post.objects.count() == 10
     # After the reset the same range is read again: every question once, none missing.
     ingest_mentions(channel, page_size=10)
     assert set(Post.objects.values_list("network_id", flat=True)) == set(ids)
@@ -109,3 +108,25 @@ def test_routing_rules_choose_queue_and_priority(db, fake_x, ask):
     assert (routed.queue, routed.priority) == (returns, Priority.HIGH)
     assert routed_ja.queue == returns
     assert unrouted.queue.name == "General" and unrouted.priority == Priority.NORMAL
+
+
+def test_a_follow_up_fetched_with_its_question_is_stored_after_it(db, fake_x, channel):
+    first = fake_x.mention("hayashi", "Can I change my delivery date?")
+    for i in range(12):
+        fake_x.mention(f"other{i}", f"unrelated {i}")
+    follow_up = fake_x.mention("hayashi", "To the 12th, please", in_reply_to=first)
+    ingest_mentions(channel, page_size=10)
+    question = Question.objects.get(source_post_id=first)
+    assert question.last_post_id == follow_up
+    assert question.posts.count() == 2
+
+
+def test_the_default_queue_cannot_be_renamed_away(db, ask):
+    from django.core.exceptions import ValidationError
+
+    from inbox import services
+
+    general = ask("What time do you open?").queue
+    general.name = "Misc"
+    with pytest.raises(ValidationError):
+        services.save_setting(general, actor=None)

@@ -140,3 +140,46 @@ def test_a_broker_outage_does_not_fail_the_send_and_the_drain_sends_it_later(
     assert reply.status == Reply.Status.QUEUED
     assert outbox.due_replies(timezone.now()) == [reply.pk]
     assert outbox.deliver(reply.pk, channel).outcome == "sent"
+
+
+def test_a_late_result_of_an_old_attempt_cannot_overwrite_a_newer_one(queued, fake_x, channel):
+    now = timezone.now()
+    assert outbox._start_sending(queued.pk, now)
+    old_attempt = Reply.objects.select_related("question").get(pk=queued.pk)
+    # The old attempt is taken over by reconciliation and sent again…
+    later = now + timedelta(minutes=5)
+    outbox.reconcile_interrupted(channel, now=later)
+    assert outbox._start_sending(queued.pk, later)
+    # …and the old worker's late answer arrives: it changes nothing.
+    assert outbox._retry_later(old_attempt, reason="late", at=later).outcome == "lost_race"
+    assert outbox._fail(old_attempt, "late").outcome == "lost_race"
+    assert Reply.objects.get(pk=queued.pk).status == Reply.Status.SENDING
+
+
+def test_a_lost_answer_on_the_last_attempt_is_not_failed(queued, fake_x, channel, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    fake_x.faults.queue("lost_response", path_prefix="/2/tweets", method="POST")
+    first = outbox.deliver(queued.pk, channel)
+    assert first.outcome == "retry"
+    assert outbox.deliver(queued.pk, channel, now=first.retry_at).outcome == "sent"
+    assert Question.objects.get(pk=queued.question_id).status == Question.Status.ANSWERED
+    assert len(fake_x.replies_posted()) == 1
+
+
+def test_a_reply_x_never_got_fails_after_the_last_attempt_and_reopens_the_question(queued, fake_x, channel, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    fake_x.faults.queue("server_error", path_prefix="/2/tweets", method="POST")
+    first = outbox.deliver(queued.pk, channel)
+    assert outbox.deliver(queued.pk, channel, now=first.retry_at).outcome == "failed"
+    assert Question.objects.get(pk=queued.question_id).status == Question.Status.OPEN
+    assert fake_x.replies_posted() == []
+
+
+def test_a_search_refusal_during_reconciliation_leaves_the_reply_for_later(queued, fake_x, channel):
+    now = timezone.now()
+    assert outbox._start_sending(queued.pk, now)
+    fake_x.faults.queue("rate_limit", path_prefix="/2/tweets/search")
+    outcomes = outbox.reconcile_interrupted(channel, now=now + timedelta(minutes=5))
+    assert [d.outcome.split(":")[0] for d in outcomes] == ["unreconciled"]
+    settled = outbox.reconcile_interrupted(channel, now=now + timedelta(minutes=15))
+    assert [d.outcome for d in settled] == ["retry"]
