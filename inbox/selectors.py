@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -32,21 +32,13 @@ def _position(question: Question) -> str:
     return f"{question.priority}|{question.created_at.isoformat()}|{question.pk}"
 
 
-def _after(position: str) -> Q | None:
+def _parse_position(position: str) -> tuple[int, datetime, int] | None:
     try:
         priority, created, pk = position.split("|")
         created_at = parse_datetime(created)
-        priority_value, pk_value = int(priority), int(pk)
+        return (int(priority), created_at, int(pk)) if created_at else None
     except (ValueError, TypeError):
         return None
-    if created_at is None:
-        return None
-    # Rows after (priority desc, created_at asc, id asc), as the open-questions index walks them.
-    return (
-        Q(priority__lt=priority_value)
-        | Q(priority=priority_value, created_at__gt=created_at)
-        | Q(priority=priority_value, created_at=created_at, pk__gt=pk_value)
-    )
 
 
 def questions_for_inbox(
@@ -62,11 +54,21 @@ def questions_for_inbox(
         questions = questions.filter(holder=employee, lease_ends__gte=now)
     if filters.overdue:
         questions = questions.filter(due_at__lt=now)
-    if filters.after and (after := _after(filters.after)) is not None:
-        questions = questions.filter(after)
-    rows = list(
-        questions.select_related("customer", "queue", "holder").order_by("-priority", "created_at", "id")[: size + 1]
-    )
+    questions = questions.select_related("customer", "queue", "holder").order_by("-priority", "created_at", "id")
+    position = _parse_position(filters.after) if filters.after else None
+    if position is None:
+        rows = list(questions[: size + 1])
+    else:
+        # Rows after the position, in two index range scans: the rest of its priority (bounded by created_at,
+        # which the index can seek to), then every lower priority. One OR-ed predicate would scan instead.
+        priority, created_at, pk = position
+        rows = list(
+            questions.filter(priority=priority, created_at__gte=created_at).exclude(created_at=created_at, pk__lte=pk)[
+                : size + 1
+            ]
+        )
+        if len(rows) <= size:
+            rows += list(questions.filter(priority__lt=priority)[: size + 1 - len(rows)])
     next_after = _position(rows[size - 1]) if len(rows) > size else None
     return InboxPage(rows[:size], next_after)
 
