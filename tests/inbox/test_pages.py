@@ -147,3 +147,28 @@ def test_supervisor_sees_the_outbox_backlog(desk):
     page = signed_in(desk.supervisor).get(reverse("inbox:outbox")).content.decode()
     assert "posts left in the current window" in page
     assert f"#{desk.question.pk}" in page
+
+
+def test_keyset_pages_follow_priority_then_age_across_priorities(desk, fake_x, channel, settings):
+    from inbox.ingest import ingest_mentions
+    from inbox.selectors import InboxFilters, questions_for_inbox
+
+    settings.INBOX_PAGE_SIZE = 4
+    for i in range(21):
+        fake_x.mention(f"buyer{i}", f"order question {i}")
+    ingest_mentions(channel)
+    for index, question in enumerate(Question.objects.order_by("id")):
+        Question.objects.filter(pk=question.pk).update(priority=index % 4)
+    expected = list(
+        Question.objects.filter(queue=desk.queue_a, status="open")
+        .order_by("-priority", "created_at", "id")
+        .values_list("id", flat=True)
+    )
+    seen, after = [], ""
+    while True:
+        page = questions_for_inbox(desk.employee_a, [desk.queue_a.pk], InboxFilters(after=after))
+        seen += [q.pk for q in page.questions]
+        if not page.next_after:
+            break
+        after = page.next_after
+    assert seen == expected
