@@ -28,6 +28,9 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     source_address = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The entry as canonical JSON, written once at insert: the hash chain covers these exact bytes, never a
+    # re-serialisation of the jsonb columns (whose key order and number format PostgreSQL may change).
+    payload = models.TextField(_("canonical record"), default="")
 
     class Meta:
         verbose_name = _("audit entry")
@@ -41,3 +44,63 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.target_label}"
+
+
+class AuditSeal(models.Model):
+    """An entry's place in the hash chain, added by the sealer after the entry's transaction committed.
+
+    Kept apart from the entry so that entries are only ever inserted: the chain position is assigned by one
+    sealer in commit order, so a transaction that commits late is sealed later, never leaving a hole.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    entry = models.OneToOneField(AuditEntry, on_delete=models.PROTECT, related_name="seal", db_constraint=False)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of entry {self.entry_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head at a moment, also written outside the database (README, "Audit trail")."""
+
+    seq = models.BigIntegerField(_("sequence"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    created_at = models.DateTimeField(_("time"))
+    written_to = models.CharField(_("written to"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at {self.seq}"
+
+
+class AuditVerification(models.Model):
+    """The outcome of one run of verify_audit, shown on the compliance pages."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    checked = models.BigIntegerField(_("entries checked"))
+    head_seq = models.BigIntegerField(_("last sequence"), null=True)
+    problems = models.JSONField(_("problems"), default=list)
+
+    class Meta:
+        verbose_name = _("audit verification")
+        verbose_name_plural = _("audit verifications")
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"verification {self.finished_at:%Y-%m-%d %H:%M}: {len(self.problems)} problems"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

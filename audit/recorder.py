@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
+from .canonical import canonical_json
 from .context import current_request_context
 from .models import AuditEntry
 
@@ -48,16 +49,21 @@ def record(
         target_id = target_id or str(target.pk)
         target_label = target_label or str(target)
     context = current_request_context()
-    return AuditEntry.objects.create(
-        created_at=timezone.now(),
-        actor=actor,
-        actor_number=str(actor) if actor is not None else SYSTEM_ACTOR,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_label=target_label[:200],
-        before=_json_ready(before),
-        after=_json_ready(after),
-        source_address=context.source_address,
-        request_id=context.request_id,
-    )
+    fields = {
+        "created_at": timezone.now(),
+        "actor_number": str(actor) if actor is not None else SYSTEM_ACTOR,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "target_label": target_label[:200],
+        "before": _json_ready(before),
+        "after": _json_ready(after),
+        "source_address": context.source_address,
+        "request_id": context.request_id,
+    }
+    return AuditEntry.objects.create(actor=actor, payload=entry_payload(fields), **fields)
+
+
+def entry_payload(fields: dict[str, Any]) -> str:
+    """The canonical record the hash chain covers (the columns are kept for querying)."""
+    return canonical_json({**fields, "created_at": fields["created_at"].isoformat()})

@@ -129,6 +129,11 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mentions": {"task": "inbox.tasks.poll_mentions", "schedule": float(env_int("X_POLL_SECONDS", 30))},
     "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
     "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
+    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 5.0},
+    "write-audit-checkpoint": {
+        "task": "audit.tasks.write_audit_checkpoint",
+        "schedule": float(env_int("AUDIT_CHECKPOINT_SECONDS", 3600)),
+    },
 }
 
 # Accounts
@@ -211,6 +216,10 @@ OUTBOX_SENDING_STALE = timedelta(seconds=env_int("OUTBOX_SENDING_STALE_SECONDS",
 # Retries due sooner than this are also scheduled as a task countdown; later ones only wait in the table for the
 # periodic drain, since a countdown longer than the broker's visibility timeout would be redelivered early.
 OUTBOX_MAX_COUNTDOWN = timedelta(seconds=60)
+
+# Audit trail: checkpoints of the hash chain are also written here (and mailed, if set), outside the database.
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_EMAIL = env_str("AUDIT_CHECKPOINT_EMAIL")
 
 # E-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

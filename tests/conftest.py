@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import translation
 
 from accounts import services
@@ -11,6 +12,16 @@ from inbox.ingest import ingest_mentions
 from inbox.models import Question
 
 from . import cast
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let Django empty the append-only audit tables between tests (TRUNCATE), as only a maintenance session
+    may; UPDATE and DELETE stay refused (tests/audit/test_append_only.py)."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.settings_dict["NAME"]
+        cursor.execute(f"ALTER DATABASE \"{name}\" SET replydesk.audit_maintenance = 'on'")
+        cursor.execute("SET replydesk.audit_maintenance = 'on'")
 
 
 @pytest.fixture(autouse=True)

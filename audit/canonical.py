@@ -1,0 +1,16 @@
+"""Canonical bytes of an audit entry and the hash that chains it to the one before."""
+
+import hashlib
+import json
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    """One spelling per value: sorted keys, no spaces, Unicode kept as is."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, seq: int, entry_id: int, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{seq}\n{entry_id}\n{payload}".encode()).hexdigest()

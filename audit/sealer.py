@@ -1,0 +1,48 @@
+"""Sealing: the worker chains committed entries, outside the users' transactions.
+
+Why not chain inside each audited transaction: every action would then wait on one head row (on this
+machine, 6× fewer claims at 32 workers). Instead the sealer, one at a time (an advisory lock), takes the
+entries that have committed and are not sealed yet, in id order, and gives them the next chain positions.
+A transaction that commits late is simply sealed in a later run: the chain has no holes by construction.
+Until it is sealed (seconds), an entry is protected by the append-only triggers only.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .canonical import GENESIS, chain_hash
+from .models import AuditEntry, AuditSeal
+
+# Any constant shared by every sealer; pg_advisory_xact_lock takes a 64-bit key.
+SEALER_LOCK = 0x5EA1_A0D1
+BATCH = 5_000
+
+
+def seal_pending(*, limit: int = 100_000) -> int:
+    """Seal committed entries in batches; returns how many were sealed."""
+    sealed = 0
+    while sealed < limit:
+        count = _seal_batch()
+        sealed += count
+        if count < BATCH:
+            break
+    return sealed
+
+
+@transaction.atomic
+def _seal_batch() -> int:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK])
+    head = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = head if head else (0, GENESIS)
+    pending = list(AuditEntry.objects.filter(seal__isnull=True).order_by("id").values_list("id", "payload")[:BATCH])
+    now = timezone.now()
+    seals = []
+    for entry_id, payload in pending:
+        seq += 1
+        digest = chain_hash(prev_hash, seq, entry_id, payload)
+        seals.append(AuditSeal(seq=seq, entry_id=entry_id, prev_hash=prev_hash, hash=digest, sealed_at=now))
+        prev_hash = digest
+    AuditSeal.objects.bulk_create(seals)
+    return len(seals)
