@@ -288,6 +288,12 @@ def record_failed_sign_in(identifier: str) -> None:
 
 
 @transaction.atomic
+def record_mfa_change(employee: Employee, change: str, kind: str) -> None:
+    """allauth changes authenticators in its own flows; this records each change right after it."""
+    recorder.record(f"accounts.mfa.{change}", actor=employee, target=employee, after={"type": kind})
+
+
+@transaction.atomic
 def bootstrap_administrator(*, employee_number: str, email: str, password: str | None) -> Employee:
     """Create an active administrator without an approver: `createsuperuser` and the demo seed."""
     number = normalize_employee_number(employee_number)

@@ -62,3 +62,22 @@ def test_sign_in_of_a_supervisor_asks_for_the_totp_code(people):
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
     assert client.get(reverse("accounts:staff_list")).status_code == 302
+
+
+def test_setting_up_totp_through_the_pages_is_audited(people, django_capture_on_commit_callbacks):
+    from tests.conftest import actions_since, last_entry_id
+
+    person = cast.approved("Q100", by=people.administrator, role=Role.SUPERVISOR, with_totp=False)
+    client = Client()
+    client.post(reverse("account_login"), {"login": "Q100", "password": cast.PASSWORD})
+    response = client.get(reverse("mfa_activate_totp"))
+    client.post(response["Location"], {"password": cast.PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    mark = last_entry_id()
+    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    # allauth announces the new authenticator after its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
+    assert "accounts.mfa.added" in actions_since(mark)
