@@ -4,4 +4,11 @@ from . import views
 
 app_name = "audit"
 
-urlpatterns = [path("", views.trail, name="trail")]
+urlpatterns = [
+    path("", views.trail, name="trail"),
+    path("questions/<int:question_id>/", views.question_timeline, name="question_timeline"),
+    path("people/<str:number>/", views.employee_activity, name="employee_activity"),
+    # Unknown formats are a 404 in the view.
+    path("export.<str:fmt>", views.export, name="export"),
+    path("integrity/", views.integrity, name="integrity"),
+]

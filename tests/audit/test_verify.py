@@ -75,8 +75,10 @@ def test_a_deleted_entry_is_found(trail):
 
 
 def test_a_deleted_entry_and_seal_leave_a_gap(trail):
-    as_superuser(f"DELETE FROM audit_auditseal WHERE entry_id = {trail[4]}",
-                 f"DELETE FROM audit_auditentry WHERE id = {trail[4]}")
+    as_superuser(
+        f"DELETE FROM audit_auditseal WHERE entry_id = {trail[4]}",
+        f"DELETE FROM audit_auditentry WHERE id = {trail[4]}",
+    )
     assert "seals missing" in verify_chain().problems[0]
 
 
