@@ -1,5 +1,6 @@
 """State changes of the inbox: queues (administrators) and replies (employees)."""
 
+import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -65,6 +66,10 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
     now = now or timezone.now()
     ensure_may_answer(actor, question)
     text = check_reply_text(body, actor.signature)
+    try:
+        token = str(uuid.UUID(str(token)))
+    except ValueError:
+        raise ClaimLost() from None
     won = Question.objects.filter(
         pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
     ).update(
