@@ -5,6 +5,19 @@ import json
 from typing import Any
 
 GENESIS = "0" * 64
+# The fields of an entry that its canonical record holds (the columns are kept beside it for querying).
+RECORD_FIELDS = (
+    "created_at",
+    "actor_number",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "before",
+    "after",
+    "source_address",
+    "request_id",
+)
 
 
 def canonical_json(data: dict[str, Any]) -> str:

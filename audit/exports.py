@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .canonical import RECORD_FIELDS
 from .models import AuditEntry
 
 CHUNK_SIZE = 2000
@@ -20,21 +21,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
 }
-COLUMNS = (
-    "id",
-    "created_at",
-    "actor_number",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "before",
-    "after",
-    "source_address",
-    "request_id",
-    "seq",
-    "hash",
-)
+COLUMNS = ("id", *RECORD_FIELDS, "seq", "hash")
 # The seal is a reverse one-to-one: reading its fields through values_list is a LEFT JOIN, so an entry the
 # sealer has not reached yet comes out with None instead of raising RelatedObjectDoesNotExist.
 _FIELDS = (*COLUMNS[:-2], "seal__seq", "seal__hash")

@@ -7,24 +7,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .canonical import GENESIS, chain_hash
+from .canonical import GENESIS, RECORD_FIELDS, chain_hash
 from .checkpoints import written_checkpoints
 from .models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
 
 # Entries younger than this may simply not be sealed yet; older unsealed ones were slipped in.
 SEAL_GRACE = timedelta(minutes=10)
-COLUMNS = [
-    "created_at",
-    "actor_number",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "before",
-    "after",
-    "source_address",
-    "request_id",
-]
+COLUMNS = RECORD_FIELDS
 
 
 @dataclass
