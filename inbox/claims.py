@@ -28,7 +28,7 @@ def _free_or_mine(actor: Employee, now: datetime) -> Q:
     return Q(holder__isnull=True) | Q(lease_ends__lt=now) | Q(holder=actor)
 
 
-def _refusal(question_id: int, now: datetime) -> Exception:
+def _refusal(question_id: int) -> Exception:
     current = Question.objects.select_related("holder").get(pk=question_id)
     if current.status != Question.Status.OPEN:
         return QuestionClosed()
@@ -48,7 +48,7 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
         **_claim_fields(actor, now)
     )
     if won != 1:
-        raise _refusal(question.pk, now)
+        raise _refusal(question.pk)
     question.refresh_from_db()
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question

@@ -14,7 +14,7 @@ from audit import recorder
 from .access import ensure_may_answer
 from .composer import is_valid_post, reply_text, weighted_length
 from .errors import ClaimLost, InvalidReply
-from .models import Question, Queue, Reply
+from .models import Question, Reply
 from .tasks import enqueue_delivery
 
 
@@ -31,10 +31,6 @@ def save_setting(obj: Model, *, actor: Employee | None) -> Model:
     verb = "created" if before is None else "changed"
     recorder.record(f"{obj._meta.label_lower}.{verb}", actor=actor, target=obj, before=before, after=after)
     return obj
-
-
-def save_queue(queue: Queue, *, actor: Employee | None) -> Queue:
-    return save_setting(queue, actor=actor)
 
 
 def check_reply_text(body: str, signature: str) -> str:

@@ -12,20 +12,23 @@ from .env import embedded_secret_key, env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("REPLYDESK_VAR_DIR", str(BASE_DIR / "var")))
 
-# Mode: DEBUG on is the embedded desk of `make run`; DEBUG off is production.
+# Mode: the embedded desk (SQLite, local cache, a generated key) when DEBUG is on, or when none of the
+# production variables is set, so that a bare `python manage.py …` in a fresh clone works; production as
+# soon as SECRET_KEY, DATABASE_URL or REDIS_URL is set, and then all of what production needs is required.
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("DEMO_MODE", False)
+EMBEDDED = DEBUG or not any(env_str(name) for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"))
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not EMBEDDED:
         raise ImproperlyConfigured(
-            "SECRET_KEY is required when DEBUG is off. Set it to a long random value "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            "SECRET_KEY is required in production (DEBUG off, DATABASE_URL or REDIS_URL set). Set it to a long "
+            "random value (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     SECRET_KEY = embedded_secret_key(VAR_DIR)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if EMBEDDED else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -102,10 +105,10 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "replydesk"),
         }
     }
-elif not DEBUG:
+elif not EMBEDDED:
     # allauth's sign-in rate limits live in the cache; a per-process cache would let an attacker
     # multiply the limit by the number of web workers.
-    raise ImproperlyConfigured("REDIS_URL is required when DEBUG is off (cache and Celery broker).")
+    raise ImproperlyConfigured("REDIS_URL is required in production (cache and Celery broker).")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -125,16 +128,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {
-    "poll-mentions": {"task": "inbox.tasks.poll_mentions", "schedule": float(env_int("X_POLL_SECONDS", 30))},
-    "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
-    "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
-    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 5.0},
-    "write-audit-checkpoint": {
-        "task": "audit.tasks.write_audit_checkpoint",
-        "schedule": float(env_int("AUDIT_CHECKPOINT_SECONDS", 3600)),
-    },
-}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.Employee"
@@ -221,6 +214,18 @@ OUTBOX_MAX_COUNTDOWN = timedelta(seconds=60)
 AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 AUDIT_CHECKPOINT_EMAIL = env_str("AUDIT_CHECKPOINT_EMAIL")
 
+# Beat: the worker's periodic sweeps.
+CELERY_BEAT_SCHEDULE = {
+    "poll-mentions": {"task": "inbox.tasks.poll_mentions", "schedule": float(X_POLL_SECONDS)},
+    "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
+    "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
+    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 5.0},
+    "write-audit-checkpoint": {
+        "task": "audit.tasks.write_audit_checkpoint",
+        "schedule": float(env_int("AUDIT_CHECKPOINT_SECONDS", 3600)),
+    },
+}
+
 # E-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -246,7 +251,7 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Security: HTTPS is assumed in production (TLS ends at a proxy in front of gunicorn).
-HTTPS = env_bool("HTTPS", not DEBUG)
+HTTPS = env_bool("HTTPS", not EMBEDDED)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS

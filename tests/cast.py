@@ -14,7 +14,7 @@ def make_queue(name: str) -> Queue:
     from django.db import transaction
 
     with transaction.atomic():
-        return inbox_services.save_queue(Queue(name=name, description=f"{name} questions"), actor=None)
+        return inbox_services.save_setting(Queue(name=name, description=f"{name} questions"), actor=None)
 
 
 def sign_up(number: str, email: str | None = None, password: str = PASSWORD) -> Employee:

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         )
         queues = {}
         for name, description in QUEUES:
-            queues[name] = Queue.objects.filter(name=name).first() or inbox_services.save_queue(
+            queues[name] = Queue.objects.filter(name=name).first() or inbox_services.save_setting(
                 Queue(name=name, description=description), actor=admin
             )
         for name, keywords, queue_name, priority in RULES:
