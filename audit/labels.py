@@ -30,6 +30,11 @@ ACTION_LABELS = {
     "inbox.reply.sent": pgettext_lazy("audit action", "reply sent"),
     "inbox.reply.retried": pgettext_lazy("audit action", "reply to be retried"),
     "inbox.reply.failed": pgettext_lazy("audit action", "reply failed"),
+    "inbox.question.flagged_overdue": pgettext_lazy("audit action", "flagged overdue"),
+    "inbox.question.supervisors_warned": pgettext_lazy("audit action", "supervisors warned"),
+    "inbox.question.closed": pgettext_lazy("audit action", "closed without answer"),
+    "inbox.servicelevel.created": pgettext_lazy("audit action", "service level created"),
+    "inbox.servicelevel.changed": pgettext_lazy("audit action", "service level changed"),
 }
 
 

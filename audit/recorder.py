@@ -6,6 +6,7 @@ without touching the callers.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -48,6 +49,62 @@ def record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
         target_label = target_label or str(target)
+    return AuditEntry.objects.create(
+        **_entry_fields(
+            action,
+            actor=actor,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            before=before,
+            after=after,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SystemEntry:
+    """One entry of a batch written by the worker: what changed on one target."""
+
+    target_type: str
+    target_id: str
+    target_label: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def record_many(action: str, entries: list[SystemEntry], *, batch_size: int = 2_000) -> int:
+    """Write one entry per changed target in a few INSERTs: a sweep may change thousands of questions at once."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(f"audit action {action!r} recorded outside a transaction")
+    rows = [
+        AuditEntry(
+            **_entry_fields(
+                action,
+                actor=None,
+                target_type=e.target_type,
+                target_id=e.target_id,
+                target_label=e.target_label,
+                before=e.before,
+                after=e.after,
+            )
+        )
+        for e in entries
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
+
+
+def _entry_fields(
+    action: str,
+    *,
+    actor: Model | None,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
     context = current_request_context()
     fields = {
         "created_at": timezone.now(),
@@ -61,7 +118,7 @@ def record(
         "source_address": context.source_address,
         "request_id": context.request_id,
     }
-    return AuditEntry.objects.create(actor=actor, payload=entry_payload(fields), **fields)
+    return {"actor": actor, "payload": entry_payload(fields), **fields}
 
 
 def entry_payload(fields: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from . import services
-from .models import Queue, ReplyTemplate, RoutingRule
+from . import service_levels, services
+from .models import Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -31,3 +31,13 @@ class RoutingRuleAdmin(AuditedAdmin):
 class ReplyTemplateAdmin(AuditedAdmin):
     list_display = ["title", "queue", "position"]
     list_filter = ["queue"]
+
+
+@admin.register(ServiceLevel)
+class ServiceLevelAdmin(AuditedAdmin):
+    list_display = ["__str__", "queue", "priority", "answer_within_minutes", "warn_after_minutes"]
+    list_filter = ["queue", "priority"]
+
+    def save_model(self, request, obj, form, change):
+        # Saving also moves the deadlines of the open questions this level governs.
+        service_levels.save_service_level(obj, actor=request.user)

@@ -35,7 +35,7 @@ class NotClaimed(InboxError):
 
 class QuestionClosed(InboxError):
     def __init__(self):
-        super().__init__(_("This question is already answered."))
+        super().__init__(_("This question is already answered or closed."))
 
 
 class NotAllowedToAnswer(InboxError):

@@ -6,19 +6,22 @@ Steps, in this order:
    in batches of one transaction each, keyed by post id, so a repeat is a no-op;
 3. move the cursor to the newest id seen only after everything was stored, so a failure part-way
    (a 429 in the middle of paging, a crash) makes the next run read the same range again.
+
+A 429 also pauses ingestion until X's reset time: runs before then ask X nothing.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from audit import recorder
 
-from .channels.base import Channel, Mention
+from .channels.base import Channel, Mention, RateLimited
 from .models import Customer, MentionCursor, Post, Question
 from .routing import Router
+from .service_levels import ServiceLevels
 
 
 @dataclass
@@ -27,6 +30,7 @@ class IngestResult:
     new_questions: int = 0
     follow_ups: int = 0
     repeats: int = 0
+    paused_until: datetime | None = None
 
 
 def _id_key(post_id: str) -> tuple[int, str]:
@@ -34,8 +38,10 @@ def _id_key(post_id: str) -> tuple[int, str]:
     return (len(post_id), post_id)
 
 
-def ingest_mentions(channel: Channel, *, page_size: int = 100) -> IngestResult:
+def ingest_mentions(channel: Channel, *, page_size: int = 100, now: datetime | None = None) -> IngestResult:
     cursor, _created = MentionCursor.objects.get_or_create(account_id=channel.account_id)
+    if cursor.paused_until and cursor.paused_until > (now or timezone.now()):
+        return IngestResult(paused_until=cursor.paused_until)
     since_id = cursor.since_id or None
     result = IngestResult()
     newest: str | None = None
@@ -43,7 +49,11 @@ def ingest_mentions(channel: Channel, *, page_size: int = 100) -> IngestResult:
     router = Router()
     fetched: dict[str, Mention] = {}
     while True:
-        page = channel.mentions(since_id=since_id, pagination_token=token, max_results=page_size)
+        try:
+            page = channel.mentions(since_id=since_id, pagination_token=token, max_results=page_size)
+        except RateLimited as limited:
+            MentionCursor.objects.filter(account_id=channel.account_id).update(paused_until=limited.reset_at)
+            raise
         result.pages += 1
         if page.newest_id and (newest is None or _id_key(page.newest_id) > _id_key(newest)):
             newest = page.newest_id
@@ -75,6 +85,7 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
     if not fresh:
         return
     customers = _upsert_customers(fresh)
+    levels = ServiceLevels()
     # Locked, so that a reply being sent cannot answer a question while a follow-up joins it unseen.
     open_by_conversation = {
         (q.conversation_id, q.customer_id): q
@@ -95,7 +106,7 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
             new_questions[key].last_post_id = mention.id
             result.follow_ups += 1
         elif key in open_by_conversation:
-            _join_follow_up(open_by_conversation[key], mention, reopened)
+            _join_follow_up(open_by_conversation[key], mention, reopened, levels)
             result.follow_ups += 1
         else:
             route = router.route(mention.text)
@@ -107,7 +118,7 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
                 conversation_id=mention.conversation_id,
                 last_post_id=mention.id,
                 created_at=mention.created_at,
-                due_at=_due(mention.created_at),
+                **_round_times(levels, route.queue.pk, route.priority, mention.created_at),
             )
         owners.append((mention, key))
     Question.objects.bulk_create(new_questions.values())
@@ -135,18 +146,28 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
     )
 
 
-def _due(asked_at: datetime) -> datetime:
-    return asked_at + settings.INBOX_SERVICE_LEVEL
+def _round_times(levels: ServiceLevels, queue_id: int, priority: int, waiting_since: datetime) -> dict:
+    deadlines = levels.deadlines(queue_id, priority, waiting_since)
+    return {
+        "waiting_since": waiting_since,
+        "due_at": deadlines.due_at,
+        "warn_at": deadlines.warn_at,
+        "overdue": Question.Overdue.ON_TIME,
+    }
 
 
-def _join_follow_up(question: Question, mention: Mention, reopened: list[Question]) -> None:
-    """A follow-up becomes the post to answer; it reopens an answered question for a new round."""
+def _join_follow_up(question: Question, mention: Mention, reopened: list[Question], levels: ServiceLevels) -> None:
+    """A follow-up becomes the post to answer; it reopens an answered or closed question for a new round,
+    whose service level counts from the follow-up."""
     if _id_key(mention.id) <= _id_key(question.last_post_id):
         return
     fields = {"last_post_id": mention.id}
-    if question.status == Question.Status.ANSWERED:
+    if question.status != Question.Status.OPEN:
         fields.update(
-            status=Question.Status.OPEN, round=question.round + 1, answered_at=None, due_at=_due(mention.created_at)
+            status=Question.Status.OPEN,
+            round=question.round + 1,
+            answered_at=None,
+            **_round_times(levels, question.queue_id, question.priority, mention.created_at),
         )
         reopened.append(question)
     Question.objects.filter(pk=question.pk).update(**fields)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -74,11 +74,10 @@ def _backoff(attempts: int) -> timedelta:
 
 def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> Delivery:
     now = now or timezone.now()
-    budget = posting_budget(now)
+    budget, started = _start_sending_within_budget(reply_id, now)
     if budget.remaining <= 0:
-        _wait_for_budget(budget.frees_at)
         return Delivery("budget_spent", budget.frees_at)
-    if not _start_sending(reply_id, now):
+    if not started:
         return Delivery("not_due")
     # `sending_since` now identifies this attempt: every result below is written only if it still does.
     reply = Reply.objects.select_related("question").get(pk=reply_id)
@@ -106,6 +105,25 @@ def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> 
             return _mark_sent(reply, "", found_by_reconciliation=True)
         return _fail(reply, error.reason)
     return _mark_sent(reply, posted.id, found_by_reconciliation=False)
+
+
+# Any constant shared by every worker; pg_advisory_xact_lock takes a 64-bit key.
+POSTING_BUDGET_LOCK = 0x0B0D_6E7
+
+
+@transaction.atomic
+def _start_sending_within_budget(reply_id: int, now: datetime) -> tuple[Budget, bool]:
+    """Check the budget and take a slot in one transaction, one worker at a time: two workers checking at once
+    would both see the last slot free. A reply in `sending` counts against the budget, so the next worker to
+    get the lock sees the slot taken."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POSTING_BUDGET_LOCK])
+    budget = posting_budget(now)
+    if budget.remaining <= 0:
+        _wait_for_budget(budget.frees_at)
+        return budget, False
+    return budget, _start_sending(reply_id, now)
 
 
 @transaction.atomic

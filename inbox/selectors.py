@@ -93,3 +93,64 @@ def question_history(question: Question):
     from audit.models import AuditEntry
 
     return AuditEntry.objects.filter(target_type="inbox.question", target_id=str(question.pk)).order_by("id")
+
+
+@dataclass(frozen=True)
+class QueueStanding:
+    """How one queue keeps the promise that every question gets an answer."""
+
+    queue: str
+    unanswered: int
+    overdue: int
+    warned: int
+    oldest_waiting_since: datetime | None
+
+
+def desk_standing(now: datetime) -> list[QueueStanding]:
+    """Unanswered, overdue (past the service level now) and warned questions per queue, and the oldest wait.
+    One pass over the open questions' partial index."""
+    from django.db.models import Min, Q
+
+    from .models import Queue
+
+    rows = {
+        row["queue_id"]: row
+        for row in Question.objects.filter(status=Question.Status.OPEN)
+        .values("queue_id")
+        .annotate(
+            # Names of their own: an annotation called "overdue" would shadow the field in the filters.
+            n_unanswered=Count("pk"),
+            n_overdue=Count("pk", filter=Q(due_at__lt=now)),
+            n_warned=Count("pk", filter=Q(overdue=Question.Overdue.SUPERVISORS_WARNED)),
+            oldest=Min("waiting_since"),
+        )
+        .order_by()
+    }
+    standings = []
+    for queue_id, name in Queue.objects.order_by("name").values_list("pk", "name"):
+        row = rows.get(queue_id, {})
+        standings.append(
+            QueueStanding(
+                queue=name,
+                unanswered=row.get("n_unanswered", 0),
+                overdue=row.get("n_overdue", 0),
+                warned=row.get("n_warned", 0),
+                oldest_waiting_since=row.get("oldest"),
+            )
+        )
+    return standings
+
+
+def overdue_questions_query(queue_ids: list[int]) -> QuerySet[Question]:
+    """Open questions the sweep flagged, longest past their service level first (index question_open_due)."""
+    return (
+        Question.objects.filter(
+            status=Question.Status.OPEN, overdue__gt=Question.Overdue.ON_TIME, queue_id__in=queue_ids
+        )
+        .select_related("customer", "queue", "holder")
+        .order_by("due_at", "id")
+    )
+
+
+def overdue_questions(queue_ids: list[int], *, limit: int = 200) -> list[Question]:
+    return list(overdue_questions_query(queue_ids)[:limit])

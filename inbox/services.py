@@ -13,7 +13,7 @@ from audit import recorder
 
 from .access import ensure_may_answer
 from .composer import is_valid_post, reply_text, weighted_length
-from .errors import ClaimLost, InvalidReply
+from .errors import ClaimLost, InvalidReply, QuestionClosed, ReasonRequired
 from .models import Question, Reply
 from .tasks import enqueue_delivery
 
@@ -100,3 +100,26 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
     )
     transaction.on_commit(lambda: enqueue_delivery(reply.pk))
     return reply
+
+
+@transaction.atomic
+def close_question(question: Question, *, actor: Employee, reason: str) -> Question:
+    """A supervisor takes an open question out of the desk without an answer (spam, a duplicate, nothing to
+    answer). Its overdue flag stops counting; a follow-up from the customer reopens it for a new round."""
+    if not reason.strip():
+        raise ReasonRequired()
+    held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
+    won = Question.objects.filter(pk=question.pk, status=Question.Status.OPEN).update(
+        status=Question.Status.CLOSED, holder=None, claimed_at=None, lease_ends=None, claim_token=None
+    )
+    if won != 1:
+        raise QuestionClosed()
+    question.refresh_from_db()
+    recorder.record(
+        "inbox.question.closed",
+        actor=actor,
+        target=question,
+        before={"holder": str(held.holder) if held.holder else None, "overdue": held.overdue},
+        after={"reason": reason.strip()},
+    )
+    return question

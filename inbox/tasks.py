@@ -1,13 +1,16 @@
 """Celery tasks of the inbox: thin callers of the services, safe to run twice or at the same time."""
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from . import claims, ingest, outbox
+from replydesk.locks import single_flight
+
+from . import claims, ingest, notices, outbox, overdue, worker_health
 from .channels.base import Channel
 from .channels.x import x_channel_from_settings
 
@@ -25,8 +28,16 @@ def _channel() -> Channel | None:
 
 @shared_task(ignore_result=True)
 def poll_mentions() -> None:
-    if channel := _channel():
-        ingest.ingest_mentions(channel)
+    """Single-flight: a poll still paging through a deep backlog makes the next one a no-op."""
+    channel = _channel()
+    if channel is None:
+        return
+    with single_flight(worker_health.POLL) as acquired:
+        if not acquired:
+            return
+        with worker_health.reporting(worker_health.POLL) as outcome:
+            result = ingest.ingest_mentions(channel)
+            outcome.update(asdict(result))
 
 
 def enqueue_delivery(reply_id: int) -> None:
@@ -54,18 +65,31 @@ def drain_outbox() -> None:
     channel = _channel()
     if channel is None:
         return
-    try:
-        outbox.reconcile_interrupted(channel)
-    finally:
-        # Due replies go out even when reconciling failed part-way.
-        _dispatch_due()
+    with worker_health.reporting(worker_health.DRAIN) as outcome:
+        try:
+            outcome["reconciled"] = len(outbox.reconcile_interrupted(channel))
+        finally:
+            # Due replies go out even when reconciling failed part-way.
+            outcome["dispatched"] = _dispatch_due()
 
 
-def _dispatch_due() -> None:
-    for reply_id in outbox.due_replies(timezone.now()):
+def _dispatch_due() -> int:
+    due = outbox.due_replies(timezone.now())
+    for reply_id in due:
         deliver_reply.delay(reply_id)
+    return len(due)
 
 
 @shared_task(ignore_result=True)
 def release_expired_claims() -> None:
-    claims.release_expired()
+    with worker_health.reporting(worker_health.RELEASE) as outcome:
+        outcome["released"] = claims.release_expired()
+
+
+@shared_task(ignore_result=True)
+def flag_unanswered() -> None:
+    """The service-level sweep, then the warnings it wrote mailed (after its commits, outside them)."""
+    with worker_health.reporting(worker_health.SWEEP) as outcome:
+        result = overdue.flag_unanswered()
+        outcome.update(asdict(result))
+        outcome["mailed"] = notices.mail_pending()

@@ -1,5 +1,7 @@
 """Inbox pages: each view is one access check, one service call and one response."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,14 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import ANSWERERS, require_role
+from accounts.access import ANSWERERS, STAFF_MANAGERS, require_role
 from accounts.models import Employee, Role
 
-from . import claims, outbox, selectors, services
+from . import claims, outbox, selectors, services, worker_health
 from .access import access_question, access_queue, may_answer, queues_for
 from .errors import AlreadyClaimed, InboxError
 from .forms import InboxFilterForm, ReasonForm, ReassignForm, ReplyForm
-from .models import Question, Reply, ReplyTemplate
+from .models import MentionCursor, Question, Reply, ReplyTemplate
 
 SUPERVISORS = (Role.SUPERVISOR,)
 
@@ -62,6 +64,7 @@ def _question_context(request: HttpRequest, question: Question, **extra) -> dict
         "templates": templates.order_by("position", "title"),
         "reply_form": ReplyForm(initial={"token": question.claim_token}) if mine else None,
         "reason_form": ReasonForm(),
+        "close_form": ReasonForm(auto_id="close_%s"),
         "reassign_form": ReassignForm(question=question),
         **extra,
     }
@@ -150,13 +153,25 @@ def send(request: HttpRequest, question_id: int) -> HttpResponse:
 @require_role(*SUPERVISORS)
 @require_POST
 def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
+    return _act_with_reason(
+        request,
+        question_id,
+        lambda question, reason: claims.force_release(question, actor=request.user, reason=reason),
+        done=_("The question is free again."),
+    )
+
+
+def _act_with_reason(
+    request: HttpRequest, question_id: int, act: Callable[[Question, str], object], *, done: str
+) -> HttpResponse:
+    """A supervisor's action that needs a reason: the reason form, the service call, a message on the question."""
     question = access_question(request.user, question_id)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
             raise InboxError(_("Give a reason."))
-        claims.force_release(question, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The question is free again."))
+        act(question, form.cleaned_data["reason"])
+        messages.success(request, done)
     except InboxError as refused:
         messages.error(request, refused.message)
     return redirect("inbox:question", question.pk)
@@ -193,3 +208,45 @@ def outbox_status(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     return render(request, "inbox/outbox.html", context)
+
+
+@require_role(*SUPERVISORS)
+@require_POST
+def close(request: HttpRequest, question_id: int) -> HttpResponse:
+    return _act_with_reason(
+        request,
+        question_id,
+        lambda question, reason: services.close_question(question, actor=request.user, reason=reason),
+        done=_("The question is closed. A follow-up from the customer reopens it."),
+    )
+
+
+@require_role(*SUPERVISORS)
+def overdue_view(request: HttpRequest) -> HttpResponse:
+    queue_ids = _visible_queue_ids(request.user)
+    context = {"questions": selectors.overdue_questions(queue_ids), "now": timezone.now()}
+    return render(request, "inbox/overdue.html", context)
+
+
+@require_role(*STAFF_MANAGERS)
+def desk_status(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    standings = selectors.desk_standing(now)
+    context = {
+        "now": now,
+        "standings": standings,
+        "totals": {
+            "unanswered": sum(s.unanswered for s in standings),
+            "overdue": sum(s.overdue for s in standings),
+            "warned": sum(s.warned for s in standings),
+            "oldest": min((s.oldest_waiting_since for s in standings if s.oldest_waiting_since), default=None),
+        },
+        "jobs": worker_health.job_panel(now),
+        "poll_paused_until": MentionCursor.objects.filter(paused_until__gt=now)
+        .values_list("paused_until", flat=True)
+        .first(),
+        "backlog": selectors.outbox_backlog(),
+        "is_supervisor": request.user.has_role(*SUPERVISORS),
+    }
+    template = "inbox/_status_panels.html" if request.htmx else "inbox/status.html"
+    return render(request, template, context)

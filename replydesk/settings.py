@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.desk",
+                "inbox.context_processors.overdue_banner",
             ],
         },
     },
@@ -119,14 +120,33 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 if CELERY_BROKER_URL == "filesystem://":
     _celery_folder = VAR_DIR / "celery" / "messages"
     _celery_folder.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_folder),
         "data_folder_out": str(_celery_folder),
+        # Broadcast (remote control) files; kombu's default is ./control in the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Several desks (or test runs) can share one Redis with a queue name each.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Every task is safe to run again (README, "Worker"): a message is acknowledged only once its task finished,
+# and one whose worker process died mid-task goes back to the queue instead of being lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Sends and sweeps are slow; a worker takes one message at a time, leaving the rest to idle workers.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # One beat at a time: the schedule lives in Redis under a lock that a second beat waits on (a second beat
+    # running would enqueue every sweep twice). A beat that dies loses the lock after REDBEAT_LOCK_TIMEOUT.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict = {}
+    CELERY_REDBEAT_KEY_PREFIX = env_str("REDBEAT_KEY_PREFIX", "replydesk:redbeat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("REDBEAT_LOCK_TIMEOUT_SECONDS", 60, minimum=10)
+    # Beat wakes at least this often; a waiting beat also tries the lock this often (redbeat's retry interval).
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_TIMEZONE = "UTC"
 
 # Accounts
@@ -184,7 +204,16 @@ ANONYMOUS_USER_NAME = None
 # Inbox
 CLAIM_LEASE = timedelta(minutes=env_int("CLAIM_LEASE_MINUTES", 10))
 INBOX_DEFAULT_QUEUE = env_str("INBOX_DEFAULT_QUEUE", "General")
-INBOX_SERVICE_LEVEL = timedelta(minutes=env_int("INBOX_SERVICE_LEVEL_MINUTES", 60))
+# Service levels: minutes to answer a question, by priority (3 urgent … 0 low), wherever an administrator set
+# none for the queue (Service levels in the admin); the queue's supervisors are warned at FACTOR × the level.
+SERVICE_LEVEL_MINUTES = {
+    3: env_int("SERVICE_LEVEL_MINUTES_URGENT", 15, minimum=1),
+    2: env_int("SERVICE_LEVEL_MINUTES_HIGH", 30, minimum=1),
+    1: env_int("SERVICE_LEVEL_MINUTES_NORMAL", 120, minimum=1),
+    0: env_int("SERVICE_LEVEL_MINUTES_LOW", 480, minimum=1),
+}
+SERVICE_LEVEL_WARN_FACTOR = env_int("SERVICE_LEVEL_WARN_FACTOR", 2, minimum=1)
+OVERDUE_SWEEP_SECONDS = env_int("OVERDUE_SWEEP_SECONDS", 60, minimum=1)
 INBOX_PAGE_SIZE = 25
 
 # X channel: the official account's credentials live only here (environment), never on a page.
@@ -219,6 +248,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mentions": {"task": "inbox.tasks.poll_mentions", "schedule": float(X_POLL_SECONDS)},
     "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
     "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
+    "flag-unanswered": {"task": "inbox.tasks.flag_unanswered", "schedule": float(OVERDUE_SWEEP_SECONDS)},
     "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 5.0},
     "write-audit-checkpoint": {
         "task": "audit.tasks.write_audit_checkpoint",
@@ -228,11 +258,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # E-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# For django.core.mail.backends.filebased.EmailBackend: each message lands in a file here.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Where people reach the desk: links in e-mails start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if EMBEDDED else "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "replydesk <replydesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

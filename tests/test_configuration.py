@@ -81,3 +81,12 @@ def test_health_check_answers_any_host_over_plain_http(client, settings, db):
     response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_a_visibility_timeout_shorter_than_the_outbox_countdown_is_refused(settings):
+    from django.core.checks import run_checks
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30}
+    assert "replydesk.E002" in [problem.id for problem in run_checks()]
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    assert "replydesk.E002" not in [problem.id for problem in run_checks()]

@@ -123,6 +123,8 @@ MATRIX = [
         signed_in(to("inbox:inbox"), employee_a=to("inbox:question", "question"), **ANSWERERS_ONLY),
     ),
     ("inbox:outbox", "get", lambda p: [], None, signed_in(403, supervisor=200)),
+    ("inbox:overdue", "get", lambda p: [], None, signed_in(403, supervisor=200)),
+    ("inbox:status", "get", lambda p: [], None, signed_in(200, **MANAGERS_ONLY)),
     # Supervisors see every question; employees only those of their queues, others get the 404 of a missing one.
     ("inbox:question", "get", lambda p: [p.question.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
     ("inbox:question", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
@@ -168,6 +170,13 @@ MATRIX = [
         {"employee": "", "reason": "test"},
         signed_in(403, supervisor=to("inbox:question", "question")),
     ),
+    (
+        "inbox:close",
+        "post",
+        lambda p: [p.question.pk],
+        {"reason": "test"},
+        signed_in(403, supervisor=to("inbox:question", "question")),
+    ),
     ("audit:trail", "get", lambda p: [], None, signed_in(200, **READERS_ONLY)),
     ("audit:question_timeline", "get", lambda p: [p.question.pk], None, signed_in(200, **READERS_ONLY)),
     ("audit:employee_activity", "get", lambda p: [p.employee_a.employee_number], None, signed_in(200, **READERS_ONLY)),
@@ -177,6 +186,8 @@ MATRIX = [
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
+    ("admin:inbox_servicelevel_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
+    ("admin:inbox_servicelevel_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:accounts_employee_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     (
         "admin:login",

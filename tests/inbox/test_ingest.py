@@ -1,6 +1,9 @@
 """Mentions of the official account become questions: no duplicates, no gaps, through the real tweepy client."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 from inbox.channels.base import RateLimited
@@ -55,8 +58,12 @@ def test_rate_limit_in_the_middle_of_paging_leaves_the_cursor_and_loses_nothing(
     with pytest.raises(RateLimited):
         ingest_mentions(channel, page_size=10)
     assert MentionCursor.objects.get().since_id == ""
+    # Until X's reset time, a poll asks X nothing.
+    paused = ingest_mentions(channel, page_size=10)
+    assert paused.pages == 0 and paused.paused_until == MentionCursor.objects.get().paused_until
+    assert paused.paused_until > timezone.now()
     # After the reset the same range is read again: every question once, none missing.
-    ingest_mentions(channel, page_size=10)
+    ingest_mentions(channel, page_size=10, now=paused.paused_until + timedelta(seconds=1))
     assert set(Post.objects.values_list("network_id", flat=True)) == set(ids)
     assert Question.objects.count() == 30
     assert MentionCursor.objects.get().since_id == max(ids, key=lambda i: (len(i), i))

@@ -183,3 +183,19 @@ def test_a_search_refusal_during_reconciliation_leaves_the_reply_for_later(queue
     assert [d.outcome.split(":")[0] for d in outcomes] == ["unreconciled"]
     settled = outbox.reconcile_interrupted(channel, now=now + timedelta(minutes=15))
     assert [d.outcome for d in settled] == ["retry"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_delivering_at_once_never_spend_the_last_slot_twice(people, ask, fake_x, channel, settings):
+    from inbox.models import RoutingRule
+    from tests.concurrency import at_once
+
+    settings.POSTING_BUDGET = 1
+    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+    replies = []
+    for n in range(4):
+        held = claims.claim(ask(f"Where is my order {n}?", customer=f"c{n}"), actor=people.employee_a)
+        replies.append(services.send_reply(held, actor=people.employee_a, token=str(held.claim_token), body="Soon."))
+    outcomes = at_once(replies, lambda reply: outbox.deliver(reply.pk, channel).outcome)
+    assert sorted(outcomes) == ["budget_spent", "budget_spent", "budget_spent", "sent"]
+    assert len(fake_x.replies_posted()) == 1

@@ -5,8 +5,9 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Employee, Role
+from inbox import service_levels
 from inbox import services as inbox_services
-from inbox.models import Priority, Queue, ReplyTemplate, RoutingRule
+from inbox.models import Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
@@ -47,6 +48,9 @@ TEMPLATES = [
     ("Web FAQ (EN)", "Thank you! You will find the details here: https://example.com/support", None),
     ("配送状況 (JA)", "ご注文の配送状況はこちらでご確認いただけます：https://example.com/orders", "Orders & delivery"),
 ]
+# Short service levels for every queue, so that the demo shows overdue questions and warnings within minutes:
+# (priority, answer within, warn supervisors after), in minutes.
+SERVICE_LEVELS = [(Priority.URGENT, 2, 4), (Priority.HIGH, 4, 8), (Priority.NORMAL, 6, 12), (Priority.LOW, 10, 20)]
 # (number, e-mail, role or None for a pending sign-up, queue names)
 PEOPLE = [
     ("S001", "supervisor@example.com", Role.SUPERVISOR, ["General", "Orders & delivery", "Returns & repairs"]),
@@ -84,6 +88,11 @@ class Command(BaseCommand):
         for position, (title, text, queue_name) in enumerate(TEMPLATES):
             inbox_services.save_setting(
                 ReplyTemplate(title=title, body=text, queue=queues.get(queue_name), position=position), actor=admin
+            )
+        for priority, within, warn_after in SERVICE_LEVELS:
+            service_levels.save_service_level(
+                ServiceLevel(priority=priority, answer_within_minutes=within, warn_after_minutes=warn_after),
+                actor=admin,
             )
         for number, email, role, queue_names in PEOPLE:
             person = Employee(employee_number=number, email=email)

@@ -1,0 +1,63 @@
+"""The tasks as beat runs them: single-flight polling, X's rate-limit reset honoured, health noted."""
+
+import threading
+
+import pytest
+
+from inbox import tasks
+from inbox.channels.base import RateLimited
+from inbox.models import MentionCursor, Question, WorkerRun
+from replydesk.locks import single_flight
+
+
+def _mentions_requests(fake_x) -> int:
+    return sum(1 for r in fake_x.requests if "/mentions" in r.path)
+
+
+def test_a_poll_while_another_is_running_does_nothing(desk, fake_x, settings):
+    fake_x.mention("sato", "Where is my order?")
+    holding, done = threading.Event(), threading.Event()
+
+    def another_poll_in_flight():
+        from django.db import connection
+
+        try:
+            with single_flight("poll-mentions") as acquired:
+                assert acquired
+                holding.set()
+                done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=another_poll_in_flight)
+    thread.start()
+    try:
+        assert holding.wait(timeout=30)
+        tasks.poll_mentions()
+        assert _mentions_requests(fake_x) == 0 and Question.objects.count() == 0
+    finally:
+        done.set()
+        thread.join(timeout=30)
+    tasks.poll_mentions()
+    assert Question.objects.count() == 1
+    assert WorkerRun.objects.get(job="poll-mentions").last_outcome["new_questions"] == 1
+
+
+def test_a_rate_limited_poll_is_noted_and_the_next_ones_wait_for_the_reset(desk, fake_x):
+    fake_x.mention("sato", "Where is my order?")
+    fake_x.faults.queue("rate_limit", path_prefix="/2/users")
+    with pytest.raises(RateLimited):
+        tasks.poll_mentions()
+    run = WorkerRun.objects.get(job="poll-mentions")
+    assert run.last_failure_at is not None and "RateLimited" in run.last_error
+    assert MentionCursor.objects.get().paused_until is not None
+    fake_x.clear_requests()
+    tasks.poll_mentions()
+    assert _mentions_requests(fake_x) == 0 and Question.objects.count() == 0
+
+
+def test_the_sweep_task_notes_its_outcome_for_the_health_panel(desk):
+    tasks.flag_unanswered()
+    run = WorkerRun.objects.get(job="flag-unanswered")
+    assert run.last_success_at is not None
+    assert run.last_outcome == {"flagged": 0, "warned": 0, "mailed": 0}
