@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint messages clean-venv
+.PHONY: run test bench lint messages clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "replydesk needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -24,13 +24,19 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
+# The benchmarks (docs/benchmarks.md): minutes each, on PostgreSQL at 127.0.0.1 (BENCH_DATABASE_URL) with a
+# database of their own; not part of `make test`. One at a time: they measure the same machine.
+BENCHES := claims inbox sweep audit ingest
+bench: $(VENV)/.dev-installed
+	@set -e; for name in $(BENCHES); do echo "==> bench/$$name.py"; $(BIN)/python bench/$$name.py; done
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # Re-extract the strings to translate into locale/ja (needs GNU gettext) and compile them.
 messages: $(VENV)/.dev-installed
-	DEBUG=1 $(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l ja --ignore '.venv/*'
 
 clean-venv:

@@ -109,7 +109,8 @@ class TrailFilterForm(forms.Form):
 
     @staticmethod
     def _storable(value: datetime | None) -> datetime | None:
-        # The database compares in UTC: a time that has no UTC equivalent (year 1 in Tokyo) would fail there.
+        # The database compares in UTC: a time that has no UTC equivalent (year 1 in Tokyo) would fail there,
+        # and so would one sent with its own offset beyond PostgreSQL's ±15:59 (an ISO time typed in the URL).
         if value is None:
             return None
         try:
@@ -118,7 +119,7 @@ class TrailFilterForm(forms.Form):
             in_utc = None
         if in_utc is None or not 1900 <= in_utc.year <= 9999:
             raise forms.ValidationError(_("Enter a date between the years 1900 and 9999."), code="invalid")
-        return value
+        return in_utc
 
     def clean_from(self) -> datetime | None:
         return self._storable(self.cleaned_data["from"])

@@ -7,6 +7,7 @@ without touching the callers.
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -74,25 +75,117 @@ class SystemEntry:
 
 
 def record_many(action: str, entries: list[SystemEntry], *, batch_size: int = 2_000) -> int:
-    """Write one entry per changed target in a few INSERTs: a sweep may change thousands of questions at once."""
+    """Write one entry per changed target in a few statements: a sweep may change thousands of questions at once.
+
+    Each entry gets the same columns and canonical record that `record` would write for it (created_at, as
+    there, taken when the entry is made). On PostgreSQL the rows go in through COPY, built as plain tuples:
+    model instances and Django's multi-row INSERT cost several times what the database does with the rows.
+    """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(f"audit action {action!r} recorded outside a transaction")
-    rows = [
-        AuditEntry(
-            **_entry_fields(
-                action,
-                actor=None,
-                target_type=e.target_type,
-                target_id=e.target_id,
-                target_label=e.target_label,
-                before=e.before,
-                after=e.after,
-            )
-        )
-        for e in entries
-    ]
-    AuditEntry.objects.bulk_create(rows, batch_size=batch_size)
+    if not entries:
+        return 0
+    rows = _system_rows(action, entries)
+    if connection.vendor == "postgresql":
+        _copy_rows(rows)
+    else:
+        AuditEntry.objects.bulk_create([AuditEntry(actor=None, **fields) for fields in rows], batch_size=batch_size)
     return len(rows)
+
+
+# The columns record_many fills, in COPY order; actor_id is left NULL (the system) and id to its sequence.
+_COPY_COLUMNS = (
+    "created_at",
+    "actor_number",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "before",
+    "after",
+    "source_address",
+    "request_id",
+    "payload",
+)
+_COPY_SQL = f"COPY {AuditEntry._meta.db_table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+
+
+def _system_rows(action: str, entries: list[SystemEntry]) -> list[dict[str, Any]]:
+    """The fields `_entry_fields` gives each entry (actor: the system), payload included."""
+    # The request context cannot change during the call: read it once, not once per entry.
+    context = current_request_context()
+    rows = []
+    for e in entries:
+        fields = {
+            "created_at": timezone.now(),
+            "actor_number": SYSTEM_ACTOR,
+            "action": action,
+            "target_type": e.target_type,
+            "target_id": e.target_id,
+            "target_label": e.target_label[:200],
+            "before": _json_ready_fast(e.before),
+            "after": _json_ready_fast(e.after),
+            "source_address": context.source_address,
+            "request_id": context.request_id,
+        }
+        fields["payload"] = entry_payload(fields)
+        rows.append(fields)
+    return rows
+
+
+def _copy_rows(rows: list[dict[str, Any]]) -> None:
+    """COPY the rows in; the jsonb columns get the same JSON text Django's JSONField would send."""
+    dumps = json.dumps
+    # Django's cursor turns psycopg's errors into django.db ones for execute and fetch*, not for COPY: without
+    # this a failed insert would escape the callers that catch DatabaseError.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+        for r in rows:
+            before, after = r["before"], r["after"]
+            copy.write_row(
+                (
+                    r["created_at"],
+                    r["actor_number"],
+                    r["action"],
+                    r["target_type"],
+                    r["target_id"],
+                    r["target_label"],
+                    None if before is None else dumps(before),
+                    None if after is None else dumps(after),
+                    # As GenericIPAddressField saves it: an empty address is NULL.
+                    r["source_address"] or None,
+                    r["request_id"],
+                    r["payload"],
+                )
+            )
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+_django_json_default = DjangoJSONEncoder().default
+
+
+def _json_ready_fast(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`_json_ready`'s result without the JSON round trip, for the flat dicts the worker records.
+
+    Plain values come back from the round trip unchanged and an exact datetime comes back as what
+    DjangoJSONEncoder makes of it, so both are taken as they are; anything else (floats, nested data,
+    subclasses, keys that are not str) goes through the round trip itself, so the result is always the same.
+    """
+    if data is None:
+        return None
+    ready: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = type(value)
+        if type(key) is not str:
+            return _json_ready(data)
+        if kind in _PLAIN:
+            ready[key] = value
+        elif kind is datetime:
+            ready[key] = _django_json_default(value)
+        elif kind is list and all(type(item) in _PLAIN for item in value):
+            ready[key] = list(value)
+        else:
+            return _json_ready(data)
+    return ready
 
 
 def _entry_fields(

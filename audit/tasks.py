@@ -12,5 +12,5 @@ def seal_audit_trail() -> None:
 
 @shared_task(ignore_result=True)
 def write_audit_checkpoint() -> None:
-    sealer.seal_pending()
+    sealer.seal_pending(full=True)
     checkpoints.write_checkpoint()

@@ -50,7 +50,6 @@ def verify_chain(
         AuditSeal.objects.filter(seq__gte=expected_seq).order_by("seq").values("seq", "entry_id", "prev_hash", "hash")
     )
     entries_of = _entry_loader()
-    hashes: dict[int, str] = {}
     for seal in seals.iterator(chunk_size=5000):
         seq = seal["seq"]
         if seq != expected_seq:
@@ -69,7 +68,6 @@ def verify_chain(
         elif not _columns_match(entry["payload"], entry):
             _problem(result, f"sequence {seq}: entry {seal['entry_id']} columns differ from its sealed record (edited)")
         prev_hash, expected_seq = seal["hash"], seq + 1
-        hashes[seq] = seal["hash"]
         result.checked += 1
         result.head_seq = seq
         if progress and result.checked % 10_000 == 0:

@@ -24,7 +24,8 @@ PROBLEMS_SHOWN = 100
 
 def _sequence(raw: str) -> int | None:
     """A keyset position from the query string, or None when it is not a plain sequence number."""
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_SEQUENCE:
+    # The length first: Python refuses to convert a string of more than 4,300 digits.
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_SEQUENCE)) and 0 < int(raw) <= MAX_SEQUENCE:
         return int(raw)
     return None
 

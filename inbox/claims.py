@@ -35,6 +35,11 @@ def _refusal(question_id: int) -> Exception:
     return AlreadyClaimed(current.holder, current.lease_ends)
 
 
+def _apply(question: Question, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(question, name, value)
+
+
 def _claim_fields(actor: Employee, now: datetime) -> dict:
     return {"holder": actor, "claimed_at": now, "lease_ends": _lease_end(now), "claim_token": uuid.uuid4()}
 
@@ -44,31 +49,34 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
     """Give `actor` the sole right to answer `question` until the lease ends (a holder claiming again renews)."""
     now = now or timezone.now()
     ensure_may_answer(actor, question)
+    fields = _claim_fields(actor, now)
     won = Question.objects.filter(_free_or_mine(actor, now), pk=question.pk, status=Question.Status.OPEN).update(
-        **_claim_fields(actor, now)
+        **fields
     )
     if won != 1:
         raise _refusal(question.pk)
-    question.refresh_from_db()
+    # The UPDATE wrote exactly these; setting them here saves re-reading the row (and its customer, for the label).
+    _apply(question, fields)
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question
 
 
 @transaction.atomic
 def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: datetime | None = None) -> Question:
+    """Extend a live claim (the compose page calls this while it is open)."""
     try:
         token = uuid.UUID(str(token))
     except ValueError:
         raise ClaimLost() from None
-    """Extend a live claim (the compose page calls this while it is open)."""
     now = now or timezone.now()
     ensure_may_answer(actor, question)
+    lease_ends = _lease_end(now)
     won = Question.objects.filter(
         pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
-    ).update(lease_ends=_lease_end(now))
+    ).update(lease_ends=lease_ends)
     if won != 1:
         raise ClaimLost()
-    question.refresh_from_db()
+    _apply(question, {"lease_ends": lease_ends})
     recorder.record("inbox.question.renewed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question
 
@@ -76,12 +84,11 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
 @transaction.atomic
 def release(question: Question, *, actor: Employee) -> Question:
     """Give the question back to the queue."""
-    won = Question.objects.filter(pk=question.pk, holder=actor).update(
-        holder=None, claimed_at=None, lease_ends=None, claim_token=None
-    )
+    freed = {"holder": None, "claimed_at": None, "lease_ends": None, "claim_token": None}
+    won = Question.objects.filter(pk=question.pk, holder=actor).update(**freed)
     if won != 1:
         raise ClaimLost()
-    question.refresh_from_db()
+    _apply(question, freed)
     recorder.record("inbox.question.released", actor=actor, target=question, before={"holder": str(actor)})
     return question
 

@@ -47,13 +47,21 @@ class ReplyForm(forms.Form):
     )
 
 
+# The refusal is shown as a message above the question, away from the field: it must name what is missing.
+REASON_REQUIRED = {"required": _("Give a reason.")}
+
+
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput, error_messages=REASON_REQUIRED)
 
 
 class ReassignForm(forms.Form):
-    employee = forms.ModelChoiceField(label=_("Hand to"), queryset=Employee.objects.none())
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput)
+    employee = forms.ModelChoiceField(
+        label=_("Hand to"),
+        queryset=Employee.objects.none(),
+        error_messages={"required": _("Choose who takes the question.")},
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput, error_messages=REASON_REQUIRED)
 
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)

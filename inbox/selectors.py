@@ -1,7 +1,7 @@
 """Read-only queries of the inbox, each on an index (README, "Inbox queries")."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -28,17 +28,29 @@ class InboxPage:
     next_after: str | None
 
 
+# A number outside PostgreSQL's bigint would make the query itself fail.
+BIGINT_LIMIT = 2**63
+
+
 def _position(question: Question) -> str:
     return f"{question.priority}|{question.created_at.isoformat()}|{question.pk}"
 
 
 def _parse_position(position: str) -> tuple[int, datetime, int] | None:
+    """The position `_position` wrote, or None for anything else (a hand-edited URL starts at the first page)."""
     try:
-        priority, created, pk = position.split("|")
+        priority_text, created, pk_text = position.split("|")
+        priority, pk = int(priority_text), int(pk_text)
         created_at = parse_datetime(created)
-        return (int(priority), created_at, int(pk)) if created_at else None
-    except (ValueError, TypeError):
+        if created_at is None or created_at.tzinfo is None:
+            return None
+        # In UTC, as stored: PostgreSQL refuses offsets beyond ±15:59, and the calendar's edges overflow here.
+        created_at = created_at.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError):
         return None
+    if not all(-BIGINT_LIMIT <= number < BIGINT_LIMIT for number in (priority, pk)):
+        return None
+    return (priority, created_at, pk)
 
 
 def questions_for_inbox(

@@ -44,7 +44,8 @@ def enqueue_delivery(reply_id: int) -> None:
     """Ask the worker to post a reply now. If the broker is down the reply still waits in the outbox table,
     and the periodic drain sends it once the broker is back: the employee's request must not fail for that."""
     try:
-        deliver_reply.delay(reply_id)
+        # No publish retries: the periodic drain is the retry, and the employee's request must not wait on them.
+        deliver_reply.apply_async((reply_id,), retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; the row in the outbox is the source of truth
         logger.warning("Could not enqueue reply %s; the outbox drain will send it", reply_id, exc_info=True)
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -132,7 +133,9 @@ def send(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access_question(request.user, question_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return render(request, "inbox/question.html", _question_context(request, question, reply_form=form), status=400)
+        # `stale` keeps the text on the page even when the claim is no longer this person's.
+        context = _question_context(request, question, reply_form=form, stale=True)
+        return render(request, "inbox/question.html", context, status=400)
     try:
         services.send_reply(
             question, actor=request.user, token=str(form.cleaned_data["token"]), body=form.cleaned_data["body"]
@@ -161,6 +164,11 @@ def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
+def _form_errors(form: forms.Form) -> str:
+    """A refused form's errors as one message (the supervisor's forms are answered with a message)."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 def _act_with_reason(
     request: HttpRequest, question_id: int, act: Callable[[Question, str], object], *, done: str
 ) -> HttpResponse:
@@ -169,7 +177,7 @@ def _act_with_reason(
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
-            raise InboxError(_("Give a reason."))
+            raise InboxError(_form_errors(form))
         act(question, form.cleaned_data["reason"])
         messages.success(request, done)
     except InboxError as refused:
@@ -184,7 +192,7 @@ def reassign(request: HttpRequest, question_id: int) -> HttpResponse:
     form = ReassignForm(request.POST, question=question)
     try:
         if not form.is_valid():
-            raise InboxError(" ".join(e for errors in form.errors.values() for e in errors))
+            raise InboxError(_form_errors(form))
         claims.reassign(
             question, actor=request.user, to=form.cleaned_data["employee"], reason=form.cleaned_data["reason"]
         )

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "replydesk.database_errors.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,12 +99,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set; the embedded run needs neither.
 REDIS_URL = env_str("REDIS_URL")
+REDIS_SOCKET_TIMEOUT = float(env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 5, minimum=2))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "replydesk"),
+            # A Redis that hangs (a black-holed network) must not hang the page: fail after a few seconds.
+            "OPTIONS": {"socket_timeout": REDIS_SOCKET_TIMEOUT, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 elif not EMBEDDED:
@@ -116,7 +120,13 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task is redelivered after this; the outbox never schedules a countdown near it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # Without these kombu waits forever on a Redis that stopped answering, and so would an employee's
+        # "Send" (the reply is safe in the outbox either way). Above the worker's 1 s BRPOP, as kombu requires.
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    }
 if CELERY_BROKER_URL == "filesystem://":
     _celery_folder = VAR_DIR / "celery" / "messages"
     _celery_folder.mkdir(parents=True, exist_ok=True)

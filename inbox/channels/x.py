@@ -1,7 +1,9 @@
 """The X (Twitter) channel: API v2 through tweepy, with OAuth 1.0a user context. The only module importing tweepy.
 
 Every request has a time-out (tweepy sets none) and the client never sleeps on a rate limit: a 429 becomes
-RateLimited(reset_at) and the caller decides when to come back. With `api_base_url` (the fake X on loopback)
+RateLimited(reset_at) and the caller decides when to come back. tweepy hands back X's JSON as it came, and
+this module reads it: an answer that is not the shape X documents (cut short by a proxy, a field missing or of
+the wrong type) is a TemporaryChannelError, never half a page. With `api_base_url` (the fake X on loopback)
 requests meant for X's hosts are sent there instead; tweepy itself is used unchanged.
 """
 
@@ -32,6 +34,12 @@ MENTION_FIELDS = ["created_at", "conversation_id", "in_reply_to_user_id", "autho
 CREDENTIALS = ["X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]
 SETTINGS = [*CREDENTIALS, "X_ACCOUNT_ID", "X_ACCOUNT_USERNAME", "X_API_BASE_URL"]
 LEADING_HANDLES = re.compile(r"^(?:[@＠][A-Za-z0-9_]+\s+)+")
+POST_ID = re.compile(r"[0-9]{1,19}")  # X ids are decimal strings of a 64-bit number
+HANDLE = re.compile(r"[A-Za-z0-9_]{1,50}")  # X allows 15; the fake X 50
+NAME_LENGTH = 50  # X's limit for display names
+X_LAUNCH = datetime(2006, 3, 21, tzinfo=UTC)
+# PostgreSQL cannot store NUL in text, nor can UTF-8 encode a lone surrogate (valid as a JSON escape).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -82,6 +90,9 @@ def make_x_channel(
         consumer_secret=consumer_secret,
         access_token=access_token,
         access_token_secret=access_token_secret,
+        # X's JSON as it came: this module checks its shape (tweepy's models would fail on it with KeyError,
+        # TypeError or AttributeError from inside the call).
+        return_type=dict,
     )
     client.wait_on_rate_limit = False  # sleeping inside a worker is forbidden; RateLimited says when to retry
     for prefix in ("https://", "http://"):
@@ -123,12 +134,95 @@ def _same_text(a: str, b: str) -> bool:
     return unicodedata.normalize("NFC", a).strip() == unicodedata.normalize("NFC", b).strip()
 
 
+class Unreadable(Exception):
+    """X's answer is not the shape its API documents; the message says where."""
+
+
+def _object(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise Unreadable(f"{what} is not an object")
+    return value
+
+
+def _list(value, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreadable(f"{what} is not a list")
+    return value
+
+
+def _post_id(value, what: str) -> str:
+    if not isinstance(value, str) or not POST_ID.fullmatch(value):
+        raise Unreadable(f"{what} is not an X id")
+    return value
+
+
+def _text(value, what: str) -> str:
+    if not isinstance(value, str):
+        raise Unreadable(f"{what} is not text")
+    return UNSTORABLE.sub("\ufffd", value)
+
+
 def _created_at(data: dict, tweet_id: str) -> datetime:
     created_at = data.get("created_at")
-    if created_at:
-        return datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-    # Not asked for or not given: an X id carries its creation time.
-    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+    if created_at is None:
+        # Not asked for or not given: an X id carries its creation time.
+        moment = datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+    else:
+        try:
+            moment = datetime.strptime(_text(created_at, "created_at"), "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise Unreadable(f"the time of mention {tweet_id} is not a time") from None
+    # A date X cannot have written would also break the service level counted from it.
+    if not X_LAUNCH <= moment <= datetime.now(UTC) + timedelta(days=1):
+        raise Unreadable(f"mention {tweet_id} is dated {moment:%Y-%m-%d}")
+    return moment
+
+
+def _mention(item, users: dict[str, dict]) -> Mention:
+    data = _object(item, "a mention")
+    tweet_id = _post_id(data.get("id"), "a mention's id")
+    author_id = _post_id(data.get("author_id"), f"the author of mention {tweet_id}")
+    # X leaves out the user of a suspended or protected author; the mention still counts.
+    user = _object(users.get(author_id, {}), f"the author of mention {tweet_id}")
+    username = _text(user.get("username", ""), f"the username of {author_id}")
+    if username and not HANDLE.fullmatch(username):
+        raise Unreadable(f"the username of {author_id} is not an X handle")
+    conversation_id = data.get("conversation_id")
+    in_reply_to_user_id = data.get("in_reply_to_user_id")
+    return Mention(
+        id=tweet_id,
+        # Character references for NUL or a surrogate unescape to U+FFFD, so the text stays storable.
+        text=html.unescape(_text(data.get("text"), f"the text of mention {tweet_id}")),
+        author=Author(
+            id=author_id,
+            username=username,
+            name=_text(user.get("name", ""), f"the name of {author_id}")[:NAME_LENGTH],
+        ),
+        conversation_id=tweet_id if conversation_id is None else _post_id(conversation_id, "a conversation id"),
+        created_at=_created_at(data, tweet_id),
+        in_reply_to_user_id=None if in_reply_to_user_id is None else _post_id(in_reply_to_user_id, "a user id"),
+    )
+
+
+def _mention_page(answer) -> MentionPage:
+    body = _object(answer, "the answer")
+    meta = _object(body.get("meta", {}), "meta")
+    if body.get("data") is None and body.get("errors") and "result_count" not in meta:
+        raise PermanentChannelError(_errors_text(body["errors"]) or "X returned no mentions and an error")
+    includes = _object(body.get("includes", {}), "includes")
+    users = {}
+    for entry in _list(includes.get("users"), "includes.users"):
+        user = _object(entry, "a user")
+        users[_post_id(user.get("id"), "a user's id")] = user
+    mentions = [_mention(item, users) for item in _list(body.get("data"), "data")]
+    next_token = meta.get("next_token")
+    if next_token is not None and not (isinstance(next_token, str) and next_token):
+        raise Unreadable("next_token is not a token")
+    # The newest id the page carries, not meta's word for it: the cursor must never pass a mention not stored.
+    newest = max((m.id for m in mentions), key=lambda i: (len(i), i), default=None)
+    return MentionPage(mentions=mentions, newest_id=newest, next_token=next_token)
 
 
 class XChannel:
@@ -141,7 +235,7 @@ class XChannel:
         self.timeout = timeout
 
     def mentions(self, *, since_id: str | None, pagination_token: str | None, max_results: int = 100) -> MentionPage:
-        response = self._call(
+        answer = self._call(
             "reading mentions",
             self.client.get_users_mentions,
             id=self.account_id,
@@ -153,40 +247,24 @@ class XChannel:
             user_fields=["username", "name"],
             user_auth=True,
         )
-        meta = response.meta or {}
-        if response.data is None and response.errors and "result_count" not in meta:
-            raise PermanentChannelError(_errors_text(response.errors) or "X returned no mentions and an error")
-        users = {str(u.data["id"]): u.data for u in (response.includes or {}).get("users", [])}
-        mentions = []
-        for tweet in response.data or []:
-            data = tweet.data
-            author_id = str(data.get("author_id", ""))
-            user = users.get(author_id, {})
-            in_reply_to_user_id = data.get("in_reply_to_user_id")
-            mentions.append(
-                Mention(
-                    id=str(data["id"]),
-                    text=html.unescape(data.get("text", "")),
-                    author=Author(id=author_id, username=user.get("username", ""), name=user.get("name", "")),
-                    conversation_id=str(data.get("conversation_id") or data["id"]),
-                    created_at=_created_at(data, str(data["id"])),
-                    in_reply_to_user_id=str(in_reply_to_user_id) if in_reply_to_user_id is not None else None,
-                )
-            )
-        return MentionPage(mentions=mentions, newest_id=meta.get("newest_id"), next_token=meta.get("next_token"))
+        try:
+            return _mention_page(answer)
+        except Unreadable as unreadable:
+            raise TemporaryChannelError(f"X sent mentions the desk cannot read ({unreadable}); will retry") from None
 
     def post_reply(self, *, text: str, in_reply_to: str) -> PostedReply:
-        response = self._call(
+        answer = self._call(
             "posting a reply",
             self.client.create_tweet,
             text=text,
             in_reply_to_tweet_id=str(in_reply_to),
             user_auth=True,
         )
-        data = response.data or {}
-        if not data.get("id"):
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not POST_ID.fullmatch(data["id"]):
+            # Posted or not, nobody can tell from this answer: the outbox looks for it before any retry.
             raise TemporaryChannelError("X accepted the reply but did not return its id")
-        return PostedReply(id=str(data["id"]))
+        return PostedReply(id=data["id"])
 
     def find_reply(self, *, conversation_id: str, in_reply_to: str, text: str) -> str | None:
         """The account's reply to `in_reply_to`, preferring one with this text.
@@ -194,7 +272,7 @@ class XChannel:
         The desk accepts one reply per customer post, so any reply of the account to `in_reply_to` is ours; the
         text only breaks a tie, because X rewrites links to t.co, prepends the thread's @handles and escapes
         &, < and > (the last two are undone before comparing, after NFC normalisation)."""
-        response = self._call(
+        answer = self._call(
             "searching the conversation",
             self.client.search_recent_tweets,
             query=f"conversation_id:{conversation_id} from:{self.account_username}",
@@ -202,18 +280,16 @@ class XChannel:
             max_results=100,
             user_auth=True,
         )
-        replies = []
-        for tweet in response.data or []:
-            data = tweet.data
-            references = data.get("referenced_tweets") or []
-            replied_to = {str(r.get("id")) for r in references if r.get("type") == "replied_to"}
-            if str(in_reply_to) in replied_to:
-                replies.append(data)
-        for data in replies:
-            posted = html.unescape(data.get("text", ""))
+        try:
+            replies = _replies_to(answer, str(in_reply_to))
+        except Unreadable as unreadable:
+            raise TemporaryChannelError(
+                f"X sent search results the desk cannot read ({unreadable}); will retry"
+            ) from None
+        for reply_id, posted in replies:
             if _same_text(posted, text) or _same_text(LEADING_HANDLES.sub("", posted, count=1), text):
-                return str(data["id"])
-        return str(replies[-1]["id"]) if replies else None
+                return reply_id
+        return replies[-1][0] if replies else None
 
     def _call(self, doing: str, method, **kwargs):
         try:
@@ -239,6 +315,20 @@ class XChannel:
             raise TemporaryChannelError(f"Unexpected answer from X while {doing} ({type(e).__name__})") from e
 
 
+def _replies_to(answer, in_reply_to: str) -> list[tuple[str, str]]:
+    """(id, unescaped text) of the posts in a search answer that reply to `in_reply_to`."""
+    replies = []
+    for item in _list(_object(answer, "the answer").get("data"), "data"):
+        data = _object(item, "a post")
+        references = _list(data.get("referenced_tweets"), "referenced_tweets")
+        replied_to = {r.get("id") for r in references if isinstance(r, dict) and r.get("type") == "replied_to"}
+        if in_reply_to in replied_to:
+            replies.append(
+                (_post_id(data.get("id"), "a post's id"), html.unescape(_text(data.get("text", ""), "text")))
+            )
+    return replies
+
+
 def _status(e: tweepy.HTTPException) -> str:
     response = e.response
     return f"{getattr(response, 'status_code', '?')} {getattr(response, 'reason', '') or ''}".strip()
@@ -246,7 +336,7 @@ def _status(e: tweepy.HTTPException) -> str:
 
 def _errors_text(errors) -> str:
     parts = []
-    for error in errors or []:
+    for error in errors if isinstance(errors, list) else []:
         if isinstance(error, str):
             parts.append(error)
         elif isinstance(error, dict):

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 LOGIN = "login"  # redirected to the sign-in page
 STATUS = "status"  # redirected to the waiting-for-approval page
+REFUSED = "refused"  # the page answers as shown, but the service refused: nothing is written
 PERSONAS = [
     "anonymous",
     "pending",
@@ -20,6 +21,11 @@ PERSONAS = [
 
 def to(url_name: str, *args):
     return ("to", url_name, args)
+
+
+def refused(outcome):
+    """`outcome` (a redirect with an error message, a 409, a fragment saying why), and nothing written."""
+    return (REFUSED, outcome)
 
 
 def everyone(outcome, **overrides):
@@ -209,7 +215,9 @@ def _persona_user(people, persona):
 
 
 def _check(response, expected, people):
-    if expected == LOGIN:
+    if isinstance(expected, tuple) and expected[0] == REFUSED:
+        _check(response, expected[1], people)
+    elif expected == LOGIN:
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login")), response
     elif expected == STATUS:
         assert response.status_code == 302 and response["Location"] == reverse("accounts:status"), response
@@ -281,3 +289,238 @@ def test_pages_refuse_unsafe_methods_without_csrf_token(people):
     assert response.status_code == 403
     people.pending.refresh_from_db()
     assert people.pending.status == "pending"
+
+
+# --- other people's objects ---------------------------------------------------------------------------------
+# Changing an id in a URL never reaches a question, reply or person the user may not see: a question outside the
+# person's queues answers the 404 of a missing one, and a visible object someone else holds or a person one may
+# not manage is refused with nothing written. The crowd adds to the cast: a question in queue B, a colleague
+# E300 in queue A holding another question of queue A (with the reply form's token only E300 may know).
+
+STRANGERS = dict(employee_a=404, employee_b=404)
+TOKEN = "00000000-0000-0000-0000-000000000000"
+
+OTHERS = [
+    # A question of queue B: E100 (queue A) gets the 404 of a missing question for every action on it.
+    ("inbox:question", "get", lambda p: [p.question_b.pk], None, signed_in(200, employee_a=404, **ANSWERERS_ONLY)),
+    (
+        "inbox:claim",
+        "post",
+        lambda p: [p.question_b.pk],
+        {},
+        signed_in(
+            to("inbox:question", "question_b"),
+            employee_a=404,
+            supervisor=refused(to("inbox:question", "question_b")),
+            **ANSWERERS_ONLY,
+        ),
+    ),
+    (
+        "inbox:renew",
+        "post",
+        lambda p: [p.question_b.pk],
+        {"token": TOKEN},
+        signed_in(refused(200), employee_a=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:release",
+        "post",
+        lambda p: [p.question_b.pk],
+        {},
+        signed_in(refused(to("inbox:question", "question_b")), employee_a=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:send",
+        "post",
+        lambda p: [p.question_b.pk],
+        {"body": "Hello", "token": TOKEN},
+        signed_in(refused(409), employee_a=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:queue",
+        "get",
+        lambda p: [p.queue_b.pk],
+        None,
+        signed_in(to("inbox:inbox"), employee_a=404, supervisor=404, **ANSWERERS_ONLY),
+    ),
+    # A question of queue A held by the colleague: E100 sees it but cannot take, renew, release or answer it,
+    # even with the holder's own token; E200 gets the 404.
+    ("inbox:question", "get", lambda p: [p.held.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
+    (
+        "inbox:claim",
+        "post",
+        lambda p: [p.held.pk],
+        {},
+        signed_in(
+            refused(409),
+            employee_b=404,
+            supervisor=refused(to("inbox:question", "held")),
+            **ANSWERERS_ONLY,
+        ),
+    ),
+    (
+        "inbox:renew",
+        "post",
+        lambda p: [p.held.pk],
+        lambda p: {"token": p.held_token},
+        signed_in(refused(200), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:release",
+        "post",
+        lambda p: [p.held.pk],
+        {},
+        signed_in(refused(to("inbox:question", "held")), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:send",
+        "post",
+        lambda p: [p.held.pk],
+        lambda p: {"body": "Taken over", "token": p.held_token},
+        signed_in(refused(409), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    # Supervisors act on any question, but cannot hand one to someone outside its queue.
+    (
+        "inbox:reassign",
+        "post",
+        lambda p: [p.held.pk],
+        lambda p: {"employee": p.employee_b.pk, "reason": "Busy"},
+        signed_in(403, supervisor=refused(to("inbox:question", "held"))),
+    ),
+    (
+        "inbox:force_release",
+        "post",
+        lambda p: [p.question_b.pk],
+        {"reason": "Nobody holds it"},
+        signed_in(403, supervisor=refused(to("inbox:question", "question_b"))),
+    ),
+    (
+        "inbox:close",
+        "post",
+        lambda p: [p.question_b.pk],
+        {"reason": "Duplicate"},
+        signed_in(403, supervisor=to("inbox:question", "question_b")),
+    ),
+    # The trail of other questions and people: compliance officers and administrators only.
+    ("audit:question_timeline", "get", lambda p: [p.held.pk], None, signed_in(200, **READERS_ONLY)),
+    (
+        "audit:employee_activity",
+        "get",
+        lambda p: [p.administrator.employee_number],
+        None,
+        signed_in(200, **READERS_ONLY),
+    ),
+    ("audit:employee_activity", "get", lambda p: ["NOBODY1"], None, signed_in(404, **READERS_ONLY)),
+    # Other people's staff pages: managers only; nobody manages an administrator but an administrator, nor
+    # themselves, nor grants themselves a queue.
+    ("accounts:staff_detail", "get", lambda p: [p.administrator.pk], None, signed_in(200, **MANAGERS_ONLY)),
+    ("accounts:staff_detail", "get", lambda p: [p.supervisor.pk], None, signed_in(200, **MANAGERS_ONLY)),
+    (
+        "accounts:suspend",
+        "post",
+        lambda p: [p.administrator.pk],
+        {"reason": "Taking over"},
+        signed_in(refused(to("accounts:staff_detail", "administrator")), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:change_role",
+        "post",
+        lambda p: [p.supervisor.pk],
+        {"role": "compliance"},
+        signed_in(
+            to("accounts:staff_detail", "supervisor"),
+            supervisor=refused(to("accounts:staff_detail", "supervisor")),
+            **MANAGERS_ONLY,
+        ),
+    ),
+    (
+        "accounts:set_queue_permission",
+        "post",
+        lambda p: [p.employee_a.pk, p.queue_b.pk],
+        {"allowed": "1"},
+        signed_in(to("accounts:staff_detail", "employee_a"), **MANAGERS_ONLY),
+    ),
+    (
+        "accounts:set_queue_permission",
+        "post",
+        lambda p: [p.supervisor.pk, p.queue_b.pk],
+        {"allowed": "1"},
+        signed_in(
+            to("accounts:staff_detail", "supervisor"),
+            supervisor=refused(to("accounts:staff_detail", "supervisor")),
+            **MANAGERS_ONLY,
+        ),
+    ),
+    (
+        "accounts:approve",
+        "post",
+        lambda p: [p.rejected.pk],
+        {"approve-role": "employee"},
+        signed_in(refused(to("accounts:staff_detail", "rejected")), **MANAGERS_ONLY),
+    ),
+    (
+        "admin:accounts_employee_change",
+        "get",
+        lambda p: [p.supervisor.pk],
+        None,
+        signed_in(200, **ADMINS_ONLY),
+    ),
+]
+
+
+@pytest.fixture
+def crowd(people, ask):
+    """The cast and its question in queue A, plus a question in queue B and one of queue A held by E300."""
+    from accounts.models import Role
+    from inbox import claims
+    from inbox.models import RoutingRule
+    from inbox.services import save_setting
+    from tests import cast
+
+    save_setting(RoutingRule(name="to B", keywords="repair", queue=people.queue_b), actor=None)
+    people.question_b = ask("My repair is late", customer="suzuki_m")
+    people.colleague = cast.approved("E300", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
+    people.held = ask("Where is my other order?", customer="sato_h")
+    claims.claim(people.held, actor=people.colleague)
+    people.held.refresh_from_db()
+    people.held_token = str(people.held.claim_token)
+    return people
+
+
+def _writes_nothing(method: str, expected) -> bool:
+    refusal = expected in (LOGIN, STATUS) or (isinstance(expected, int) and expected >= 400)
+    return method == "get" or refusal or (isinstance(expected, tuple) and expected[0] == REFUSED)
+
+
+OTHERS_CASES = [
+    pytest.param(row, persona, id=f"{row[0]}-{row[1]}-{i}-{persona}")
+    for i, row in enumerate(OTHERS)
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(("row", "persona"), OTHERS_CASES)
+def test_other_peoples_objects_stay_out_of_reach(client, crowd, row, persona):
+    from inbox.models import Question
+    from tests.conftest import actions_since, last_entry_id
+
+    name, method, args_of, data, outcomes = row
+    user = _persona_user(crowd, persona)
+    if persona == "suspended":
+        client.force_login(crowd.suspended, backend="django.contrib.auth.backends.ModelBackend")
+    elif user is not None:
+        client.force_login(user)
+    url = reverse(name, args=args_of(crowd))
+    data = data(crowd) if callable(data) else data
+    mark = last_entry_id()
+
+    response = client.post(url, data or {}) if method == "post" else client.get(url)
+
+    expected = outcomes[persona]
+    _check(response, expected, crowd)
+    if _writes_nothing(method, expected):
+        assert actions_since(mark) == []
+    # The holder's claim token is what the reply form proves a claim with: no page shows it to anyone else.
+    assert crowd.held_token.encode() not in response.content
+    held = Question.objects.get(pk=crowd.held.pk)
+    assert held.holder_id == crowd.colleague.pk and str(held.claim_token) == crowd.held_token

@@ -162,3 +162,89 @@ def test_trail_page_ignores_a_bad_position(people):
     client.force_login(people.compliance)
     for before in ["²", "abc", "-1", ""]:
         assert client.get(reverse("audit:trail"), {"before": before}).status_code == 200
+
+
+def test_record_many_writes_what_record_would_byte_for_byte_and_the_chain_verifies(
+    people, monkeypatch, settings, tmp_path
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from audit.context import RequestContext, bind_request_context, unbind_request_context
+    from audit.sealer import seal_pending
+    from audit.verify import verify_chain
+
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
+    # One moment for every entry, so that the two writers' records can be compared byte for byte.
+    moment = dt.datetime(2026, 11, 25, 3, 4, 5, 678901, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    entries = [
+        # What the sweep records (the fast path: ints and exact datetimes, with and without microseconds).
+        recorder.SystemEntry("inbox.question", "7", "#7", after={"due_at": moment, "round": 2}),
+        recorder.SystemEntry(
+            "inbox.question",
+            "8",
+            "#8",
+            after={"warn_at": moment.replace(microsecond=0), "round": 1, "supervisors": ["S100", "S2"]},
+        ),
+        # What only the JSON round trip gets right, and text that COPY must escape.
+        recorder.SystemEntry(
+            "inbox.question",
+            "9",
+            "tab\there, new\nline, back\\slash, «ünïcødé» " + "x" * 300,
+            before={"rate": 1.5, "nested": {"b": [1, (2, 3)]}, 3: "int key", "flag": True, "none": None},
+            after={"day": dt.date(2026, 11, 25), "amount": Decimal("1.10"), "wait": dt.timedelta(minutes=3)},
+        ),
+    ]
+    columns = ("created_at", "actor", "actor_number", "action", "target_type", "target_id", "target_label")
+    columns += ("before", "after", "source_address", "request_id", "payload")
+    token = bind_request_context(RequestContext(source_address="203.0.113.7", request_id="req-12345678"))
+    try:
+        mark = last_entry_id()
+        with transaction.atomic():
+            for e in entries:
+                recorder.record(
+                    "inbox.question.poked",
+                    actor=None,
+                    target_type=e.target_type,
+                    target_id=e.target_id,
+                    target_label=e.target_label,
+                    before=e.before,
+                    after=e.after,
+                )
+        with transaction.atomic():
+            assert recorder.record_many("inbox.question.poked", entries) == len(entries)
+    finally:
+        unbind_request_context(token)
+    rows = list(AuditEntry.objects.filter(id__gt=mark).order_by("id").values(*columns))
+    singly, batched = rows[: len(entries)], rows[len(entries) :]
+    assert len(batched) == len(entries)
+    for one, many in zip(singly, batched, strict=True):
+        assert many["payload"].encode() == one["payload"].encode()
+        assert many == one
+    assert batched[1]["after"]["warn_at"] == "2026-11-25T03:04:05Z"
+    seal_pending()
+    result = verify_chain(now=moment)
+    assert result.ok, result.problems
+
+
+def test_record_many_whose_insert_fails_leaves_nothing_behind(people):
+    from django.db import connection
+
+    mark = last_entry_id()
+    entry = recorder.SystemEntry("inbox.question", "7", "#7", after={"round": 1})
+    with connection.cursor() as cursor:
+        # A real failure inside the database (dropped with the test's transaction), whatever the insert path.
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse_entry() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit table unavailable'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_auditentry "
+            "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.refuse_entry()"
+        )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        recorder.record_many("inbox.question.poked", [entry])
+    assert actions_since(mark) == []

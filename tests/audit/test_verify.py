@@ -153,3 +153,28 @@ def cast_supervisor():
     from accounts.models import Employee
 
     return Employee.objects.get(employee_number="S100")
+
+
+def test_an_entry_whose_transaction_outlived_the_window_is_sealed_by_the_full_pass(people, monkeypatch):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from audit import recorder, sealer
+    from audit.models import AuditSeal
+
+    seal_pending()
+    # An entry written two hours ago by a transaction that commits only now, after newer entries were sealed.
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    monkeypatch.setattr(recorder, "timezone", SimpleNamespace(now=lambda: two_hours_ago))
+    with transaction.atomic():
+        late = recorder.record("audit.test.late", actor=None, target_type="test", target_id="late")
+    monkeypatch.undo()
+
+    assert sealer.seal_pending() == 0  # the periodic run looks at recent entries only
+    assert not AuditSeal.objects.filter(entry_id=late.pk).exists()
+    assert sealer.seal_pending(full=True) == 1
+    assert AuditSeal.objects.order_by("-seq").values_list("entry_id", flat=True).first() == late.pk
+    assert verify_chain().ok

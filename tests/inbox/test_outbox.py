@@ -133,7 +133,7 @@ def test_a_broker_outage_does_not_fail_the_send_and_the_drain_sends_it_later(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis: Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_reply, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_reply, "apply_async", broker_down)
     reply = services.send_reply(held, actor=people.employee_a, token=str(held.claim_token), body="Soon.")
     assert "Could not enqueue reply" in caplog.text
     reply.refresh_from_db()

@@ -86,7 +86,7 @@ def _sweeps_waiting_on_the_audit_table() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE 'INSERT INTO \"audit_auditentry\"%%'"
+            "AND (query LIKE 'INSERT INTO \"audit_auditentry\"%%' OR query LIKE 'COPY audit_auditentry%%')"
         )
         return cursor.fetchone()[0]
 

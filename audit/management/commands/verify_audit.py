@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, from_checkpoint: bool, no_seal: bool, **options):
         if not no_seal:
-            sealed = seal_pending()
+            sealed = seal_pending(full=True)
             if sealed:
                 self.stderr.write(f"sealed {sealed} pending entries")
         result = verify_chain(

@@ -7,13 +7,15 @@ Kinds:
                 longer than the client's time-out, so the client gives up without knowing the outcome
   drop          the socket is closed without an answer; the request is not processed
   lost_response the request IS processed, then the socket is closed without an answer
+  malformed     200 with `payload` as the body, byte for byte (broken JSON, missing fields, wrong types);
+                the request is not processed. Queued only, since it needs a payload.
 """
 
 import random as _random
 import threading
 from dataclasses import dataclass
 
-KINDS = ("rate_limit", "server_error", "slow", "drop", "lost_response")
+KINDS = ("rate_limit", "server_error", "slow", "drop", "lost_response", "malformed")
 
 DEFAULT_SECONDS = {"rate_limit": 60.0, "slow": 2.0}
 
@@ -22,6 +24,7 @@ DEFAULT_SECONDS = {"rate_limit": 60.0, "slow": 2.0}
 class Fault:
     kind: str
     seconds: float | None = None
+    payload: bytes | None = None
 
 
 @dataclass
@@ -32,6 +35,7 @@ class _Queued:
     method: str | None
     seconds: float | None
     skip: int = 0
+    payload: bytes | None = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -71,14 +75,20 @@ class Faults:
         method: str | None = None,
         seconds: float | None = None,
         after: int = 0,
+        payload: bytes | str | None = None,
     ) -> None:
         """The next `count` requests matching `method` / `path_prefix` (e.g. "/2/tweets") fail with `kind`,
-        once `after` matching requests have gone through (e.g. after=1: the second page of a paging fails)."""
+        once `after` matching requests have gone through (e.g. after=1: the second page of a paging fails).
+        A "malformed" fault answers `payload` (text is sent as UTF-8, lone surrogates included)."""
         _check_kind(kind)
         if count < 1 or after < 0:
             raise ValueError("count must be at least 1 and after at least 0")
+        if (kind == "malformed") != (payload is not None):
+            raise ValueError("a payload goes with the malformed fault, and only with it")
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8", "surrogatepass")
         with self._lock:
-            self._queued.append(_Queued(kind, count, path_prefix, method, seconds, skip=after))
+            self._queued.append(_Queued(kind, count, path_prefix, method, seconds, skip=after, payload=payload))
 
     def random(
         self,
@@ -94,6 +104,8 @@ class Faults:
         kinds = tuple(kinds or ("rate_limit", "server_error", "drop"))
         for kind in kinds:
             _check_kind(kind)
+            if kind == "malformed":
+                raise ValueError("the malformed fault needs a payload; queue it instead")
         if not 0.0 <= rate <= 1.0:
             raise ValueError("rate must be between 0 and 1")
         with self._lock:
@@ -126,7 +138,7 @@ class Faults:
                     queued.remaining -= 1
                     if queued.remaining == 0:
                         self._queued.remove(queued)
-                    return Fault(queued.kind, self._seconds(queued.kind, queued.seconds))
+                    return Fault(queued.kind, self._seconds(queued.kind, queued.seconds), queued.payload)
             mode = self._random
             if mode is None:
                 return None

@@ -265,6 +265,10 @@ class _Handler(BaseHTTPRequestHandler):
             record(429)
             self._send(429, _problem(429, "Too Many Requests"), headers)
             return
+        if fault is not None and fault.kind == "malformed":
+            record(200)
+            self._send_bytes(200, fault.payload or b"", fake._rate_headers(route, count=False))
+            return
         if fault is not None and fault.kind == "server_error":
             record(503)
             self._send(
@@ -297,7 +301,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: dict, headers: dict[str, str]) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        self._send_bytes(status, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         try:
             self.send_response(status)
             self.send_header("content-type", "application/json; charset=utf-8")
