@@ -168,12 +168,11 @@ def bulk_seal() -> int:
     """The seals `sealer.seal_pending` would give every entry of an unsealed trail (same chain_hash, positions
     in id order from GENESIS), written with COPY.
 
-    Not seal_pending itself: each of its batches finds the pending entries by joining the whole trail with the
-    seals, so sealing 1,000,000 entries 5,000 at a time would take 200 passes over a growing table. The chain is
-    checked afterwards by the verification, and the desk's sealer then extends it (seal_run_seconds).
+    Not seal_pending itself: a trail that grew over weeks was sealed 5,000 entries at a time as it grew, which
+    replaying here would take 200 transactions over a growing table. The chain is checked afterwards by the
+    verification, and the desk's sealer then extends it (seal_run_seconds).
     """
     from django.db import connection
-    from django.utils import timezone
 
     from audit.canonical import GENESIS, chain_hash
     from audit.models import AuditSeal
@@ -186,23 +185,34 @@ def bulk_seal() -> int:
     while True:
         with raw.cursor() as cursor:
             cursor.execute(
-                "SELECT id, payload FROM audit_auditentry WHERE id > %s ORDER BY id LIMIT %s", [last_id, COPY_CHUNK]
+                "SELECT id, payload, created_at FROM audit_auditentry WHERE id > %s ORDER BY id LIMIT %s",
+                [last_id, COPY_CHUNK],
             )
             pending = cursor.fetchall()
         if not pending:
             return seq
-        sealed_at = timezone.now()
         with (
             raw.cursor() as cursor,
             cursor.copy("COPY audit_auditseal (seq, entry_id, prev_hash, hash, sealed_at) FROM STDIN") as copy,
         ):
-            for entry_id, payload in pending:
+            for entry_id, payload, created_at in pending:
                 seq += 1
                 digest = chain_hash(previous, seq, entry_id, payload)
-                copy.write_row((seq, entry_id, previous, digest, sealed_at))
+                # Sealed a second after it was written, as the worker's 5-second sealing does: the desk's sealer
+                # looks for pending entries written since shortly before the last sealing (audit/sealer.py).
+                copy.write_row((seq, entry_id, previous, digest, created_at + timedelta(seconds=1)))
                 previous = digest
         last_id = pending[-1][0]
         say(f"  {seq:,} sealed")
+
+
+def analyze_trail() -> None:
+    """What autovacuum does after a bulk load: without fresh statistics the sealer's query plans badly."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audit_auditentry")
+        cursor.execute("ANALYZE audit_auditseal")
 
 
 def timed_seal_run() -> tuple[int, float]:
@@ -336,6 +346,7 @@ def run(args: argparse.Namespace) -> None:
     with timed() as sealing:
         bulk_sealed = bulk_seal()
     say(f"  {bulk_sealed:,} sealed in {sealing['seconds']:.1f} s")
+    analyze_trail()
     say(f"Writing {for_the_sealer:,} more, sealed by the desk's sealer (audit.sealer.seal_pending)")
     copy_entries(maker, to_write - for_the_sealer, to_write)
     sealer_sealed, seal_run_seconds = timed_seal_run()

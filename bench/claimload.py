@@ -215,19 +215,24 @@ def _worker_main(slot: int, employee_id: int, queue_ids: list[int], commands, re
         from audit import recorder
         from inbox import claims
         from inbox.errors import AlreadyClaimed
-        from inbox.models import Question
+        from inbox.models import Customer, Question
 
         actor = Employee.objects.get(pk=employee_id)
-        open_questions = list(
-            Question.objects.filter(status=Question.Status.OPEN, queue_id__in=queue_ids).values_list("pk", "queue_id")
+        rows = list(
+            Question.objects.filter(status=Question.Status.OPEN, queue_id__in=queue_ids).values_list(
+                "pk", "queue_id", "customer_id"
+            )
         )
+        # As the desk's pages hand the service a question loaded with its customer (the entry's label names it).
+        customers = Customer.objects.in_bulk({customer_id for _pk, _queue, customer_id in rows})
+        open_questions = [(pk, queue_id, customers[customer_id]) for pk, queue_id, customer_id in rows]
         if not open_questions:
             raise RuntimeError(f"worker {slot}: no open question in queues {queue_ids}")
         real_record = recorder.record
         # The first claims of a fresh process pay for lazy imports, translations and query compilation: kept out
         # of the timed phases (their entries are valid claims and releases all the same).
-        for pk, queue_id in random.sample(open_questions, min(WARM_UP_CLAIMS, len(open_questions))):
-            question = Question(pk=pk, queue_id=queue_id)
+        for pk, queue_id, customer in random.sample(open_questions, min(WARM_UP_CLAIMS, len(open_questions))):
+            question = Question(pk=pk, queue_id=queue_id, customer=customer)
             try:
                 claims.claim(question, actor=actor)
             except AlreadyClaimed:
@@ -243,10 +248,10 @@ def _worker_main(slot: int, employee_id: int, queue_ids: list[int], commands, re
             time.sleep(max(0.0, start_at - time.monotonic()))
             cpu_at_start = time.process_time()
             while time.monotonic() < deadline:
-                pk, queue_id = random.choice(open_questions)
-                # The id and queue are all claim() reads before its UPDATE (it refreshes the rest); loading the
-                # row first would add a query that is not part of the claim service.
-                question = Question(pk=pk, queue_id=queue_id)
+                pk, queue_id, customer = random.choice(open_questions)
+                # The id, queue and customer are all claim() reads; loading the row first would add a query that
+                # is not part of the claim service.
+                question = Question(pk=pk, queue_id=queue_id, customer=customer)
                 try:
                     claims.claim(question, actor=actor)
                 except AlreadyClaimed:
