@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from .canonical import canonical_json
+from .canonical import RECORD_FIELDS, canonical_json
 from .context import current_request_context
 from .models import AuditEntry
 
@@ -93,20 +93,9 @@ def record_many(action: str, entries: list[SystemEntry], *, batch_size: int = 2_
     return len(rows)
 
 
-# The columns record_many fills, in COPY order; actor_id is left NULL (the system) and id to its sequence.
-_COPY_COLUMNS = (
-    "created_at",
-    "actor_number",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "before",
-    "after",
-    "source_address",
-    "request_id",
-    "payload",
-)
+# The columns record_many fills, in COPY order (the record's fields, then the record itself; _copy_rows writes
+# them in this order); actor_id is left NULL (the system) and id to its sequence.
+_COPY_COLUMNS = (*RECORD_FIELDS, "payload")
 _COPY_SQL = f"COPY {AuditEntry._meta.db_table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
 
 
