@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from claimload import ClaimCrew, PhaseResult, prepare_cast, prepare_queues, release_all_claims, vacuum_questions
-from common import bench_setup, figures, reset_desk_tables, say, seed_questions, table, timed
+from claimload import ClaimCrew, PhaseResult, prepare_claim_desk, release_all_claims, vacuum_questions
+from common import bench_setup, figures, say, table, timed
 
 COPY_CHUNK = 100_000
 # One seal-audit-trail run's worth at most (sealer.BATCH is 5,000 per batch).
@@ -319,13 +319,7 @@ def run(args: argparse.Namespace) -> None:
     bench_setup()
     from django.utils import timezone
 
-    say("Emptying questions and the audit trail")
-    reset_desk_tables()
-    queue_ids = prepare_queues(args.queues)
-    say(f"Seeding {args.questions:,} questions ({args.open:,} open) in {args.queues} queues")
-    seed_questions(args.questions, open_count=args.open, queue_ids=queue_ids)
-    say(f"Preparing {args.workers} employees through the account services")
-    cast = prepare_cast(args.workers, queue_ids)
+    _queue_ids, cast = prepare_claim_desk(args.questions, args.open, args.queues, args.workers)
 
     existing = entry_count()
     to_write = max(0, args.entries - existing)

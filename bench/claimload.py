@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common import say
+from common import reset_desk_tables, say, seed_questions
 
 ADMIN_NUMBER = "BENCHADMIN"
 EMPLOYEE_PREFIX = "B"
@@ -123,6 +123,18 @@ def prepare_cast(workers: int, queue_ids: Sequence[int]) -> Cast:
         ids.append(employee.pk)
         numbers.append(number)
     return Cast(employee_ids=ids, employee_numbers=numbers, queue_ids=list(queue_ids))
+
+
+def prepare_claim_desk(questions: int, open_count: int, queue_count: int, workers: int) -> tuple[list[int], Cast]:
+    """Empty desk, `questions` seeded in `queue_count` queues, one employee per worker: what both claim benches
+    start from."""
+    say("Emptying questions and the audit trail")
+    reset_desk_tables()
+    queue_ids = prepare_queues(queue_count)
+    say(f"Seeding {questions:,} questions ({open_count:,} open) in {queue_count} queues")
+    seed_questions(questions, open_count=open_count, queue_ids=queue_ids)
+    say(f"Preparing {workers} employees through the account services")
+    return queue_ids, prepare_cast(workers, queue_ids)
 
 
 def release_all_claims() -> int:

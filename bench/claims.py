@@ -29,12 +29,11 @@ from claimload import (
     ClaimCrew,
     double_claims_since,
     last_entry_id,
-    prepare_cast,
-    prepare_queues,
+    prepare_claim_desk,
     release_all_claims,
     vacuum_questions,
 )
-from common import bench_setup, database_url, figures, reset_desk_tables, say, seed_questions, table
+from common import bench_setup, database_url, figures, say, table
 
 PGBENCH = "/usr/bin/pgbench"
 PGBENCH_THREADS = 2
@@ -170,13 +169,7 @@ def main() -> None:
     bench_setup()
     from django.conf import settings
 
-    say("Emptying questions and the audit trail")
-    reset_desk_tables()
-    queue_ids = prepare_queues(args.queues)
-    say(f"Seeding {args.questions:,} questions ({args.open:,} open) in {args.queues} queues")
-    seed_questions(args.questions, open_count=args.open, queue_ids=queue_ids)
-    say(f"Preparing {args.workers} employees through the account services")
-    cast = prepare_cast(args.workers, queue_ids)
+    _queue_ids, cast = prepare_claim_desk(args.questions, args.open, args.queues, args.workers)
     release_all_claims()
     vacuum_questions()
 
