@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench lint messages clean-venv
+.PHONY: run test test-explore bench lint messages clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "replydesk needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -21,8 +21,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime-installed
 	@bash scripts/run-desk.sh
 
-test: $(VENV)/.dev-installed
+# The lint first (seconds): a change that breaks the layers or ruff fails before the suite starts. Property tests
+# run derandomized (the same examples every run); `make test-explore` draws new ones instead.
+test: lint
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+test-explore: $(VENV)/.dev-installed
+	HYPOTHESIS_PROFILE=explore $(BIN)/python scripts/run_tests.py tests/faults/test_bad_input.py tests/inbox/test_composer.py tests/accounts/test_employee_numbers.py $(PYTEST_ARGS)
 
 # The benchmarks (docs/benchmarks.md): minutes each, on PostgreSQL at 127.0.0.1 (BENCH_DATABASE_URL) with a
 # database of their own; not part of `make test`. One at a time: they measure the same machine.
@@ -33,6 +38,7 @@ bench: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Re-extract the strings to translate into locale/ja (needs GNU gettext) and compile them.
 messages: $(VENV)/.dev-installed

@@ -4,14 +4,16 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.db import models, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from .numbers import normalize_employee_number
+from audit import recorder
+
+from .numbers import normalize_employee_number, validate_employee_number
 
 
 class Role(models.TextChoices):
@@ -40,11 +42,31 @@ class EmployeeManager(BaseUserManager):
         employee.save(using=self._db)
         return employee
 
-    def create_superuser(self, employee_number: str, email: str, password: str | None = None, **fields):
-        """Used by `createsuperuser`: an active administrator, recorded in the audit trail."""
-        from .services import bootstrap_administrator
+    def create_superuser(self, employee_number: str, email: str, password: str | None = None, **fields) -> "Employee":
+        """An active administrator without an approver, with its audit entry: `createsuperuser` and the demo seed.
 
-        return bootstrap_administrator(employee_number=employee_number, email=email, password=password)
+        Django's command calls the manager, so this one state change of people lives here rather than in
+        accounts.services (which sits above this module and may not be imported by it).
+        """
+        number = normalize_employee_number(employee_number)
+        validate_employee_number(number)
+        with transaction.atomic(durable=True):
+            employee = self.model(
+                employee_number=number,
+                email=self.normalize_email(email),
+                status=self.model.Status.ACTIVE,
+                status_changed_at=timezone.now(),
+            )
+            employee.set_password(password)
+            employee.save(using=self._db)
+            assign_role(employee, Role.ADMINISTRATOR)
+            recorder.record(
+                "accounts.employee.bootstrapped",
+                actor=None,
+                target=employee,
+                after={"status": employee.status, "role": Role.ADMINISTRATOR.value},
+            )
+        return employee
 
 
 class Employee(AbstractBaseUser, PermissionsMixin):
@@ -125,3 +147,16 @@ class Employee(AbstractBaseUser, PermissionsMixin):
         return salted_hmac(
             key_salt, f"{self.password}:{self.session_generation}", secret=secret, algorithm="sha256"
         ).hexdigest()
+
+
+def assign_role(employee: Employee, role: Role) -> None:
+    """Make `role` the employee's one role group (administrators are also Django superusers, for the admin).
+
+    Part of a state change that its caller audits: approval, a role change, the first administrator.
+    """
+    group, _created = Group.objects.get_or_create(name=Role(role).value)
+    employee.groups.set([group])
+    is_superuser = role == Role.ADMINISTRATOR
+    Employee.objects.filter(pk=employee.pk).update(is_superuser=is_superuser)
+    employee.is_superuser = is_superuser
+    employee.__dict__.pop("role", None)

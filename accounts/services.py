@@ -6,21 +6,20 @@ win) and its audit entry, written together or not at all.
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from audit import recorder
-from inbox.models import Question, Queue
+from inbox import access as inbox_access
+from inbox.claims import release_claims_of
+from inbox.models import Queue
 
 from .errors import InvalidTransition, NotAllowed
-from .models import Employee, Role
+from .models import Employee, Role, assign_role
 from .numbers import normalize_employee_number, validate_employee_number
 
-ANSWER_QUEUE = "inbox.answer_queue"
 Status = Employee.Status
 
 
@@ -47,14 +46,6 @@ def _ensure_may_grant(actor: Employee, role: Role) -> None:
         raise NotAllowed(_("You may not give the role “%(role)s”.") % {"role": role.label})
 
 
-def _set_role(employee: Employee, role: Role) -> None:
-    group, _created = Group.objects.get_or_create(name=Role(role).value)
-    employee.groups.set([group])
-    Employee.objects.filter(pk=employee.pk).update(is_superuser=role == Role.ADMINISTRATOR)
-    employee.is_superuser = role == Role.ADMINISTRATOR
-    employee.__dict__.pop("role", None)
-
-
 def _transition(
     employee: Employee,
     *,
@@ -77,26 +68,7 @@ def _transition(
     return before
 
 
-def _release_claims(employee: Employee, *, actor: Employee, reason: str, queue: Queue | None = None) -> None:
-    """Free the questions `employee` holds (in `queue`, or all), one entry each, inside the caller's transaction."""
-    held = Question.objects.filter(holder=employee)
-    if queue is not None:
-        held = held.filter(queue=queue)
-    released = list(held.select_for_update(of=("self",)))
-    Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(
-        holder=None, claimed_at=None, lease_ends=None, claim_token=None
-    )
-    for question in released:
-        recorder.record(
-            "inbox.question.force_released",
-            actor=actor,
-            target=question,
-            before={"holder": str(employee)},
-            after={"reason": reason},
-        )
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def register_employee(employee: Employee) -> Employee:
     """Save a new sign-up (number, e-mail and password hash already set) as pending approval."""
     employee.employee_number = normalize_employee_number(employee.employee_number)
@@ -112,15 +84,15 @@ def register_employee(employee: Employee) -> Employee:
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approve_employee(employee: Employee, *, actor: Employee, role: Role, queues: Iterable[Queue] = ()) -> Employee:
     ensure_may_manage(actor, employee)
     _ensure_may_grant(actor, role)
     queues = list(queues)
     _transition(employee, allowed_from=[Status.PENDING], to=Status.ACTIVE, actor=actor, action_label=_("approved"))
-    _set_role(employee, role)
+    assign_role(employee, role)
     for queue in queues:
-        assign_perm(ANSWER_QUEUE, employee, queue)
+        inbox_access.grant_answering(employee, queue)
     recorder.record(
         "accounts.employee.approved",
         actor=actor,
@@ -131,7 +103,7 @@ def approve_employee(employee: Employee, *, actor: Employee, role: Role, queues:
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reject_employee(employee: Employee, *, actor: Employee, reason: str) -> Employee:
     ensure_may_manage(actor, employee)
     if not reason.strip():
@@ -154,7 +126,7 @@ def reject_employee(employee: Employee, *, actor: Employee, reason: str) -> Empl
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Employee:
     """Suspend at once: the person's open sessions end on their next request."""
     ensure_may_manage(actor, employee)
@@ -176,11 +148,11 @@ def suspend_employee(employee: Employee, *, actor: Employee, reason: str) -> Emp
         before={"status": Status.ACTIVE},
         after={"status": Status.SUSPENDED, "reason": reason.strip()},
     )
-    _release_claims(employee, actor=actor, reason=_("%(number)s was suspended") % {"number": employee})
+    release_claims_of(employee, actor=actor, reason=_("%(number)s was suspended") % {"number": employee})
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reactivate_employee(employee: Employee, *, actor: Employee) -> Employee:
     ensure_may_manage(actor, employee)
     before = _transition(
@@ -196,7 +168,7 @@ def reactivate_employee(employee: Employee, *, actor: Employee) -> Employee:
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def change_role(employee: Employee, *, actor: Employee, role: Role) -> Employee:
     ensure_may_manage(actor, employee)
     _ensure_may_grant(actor, role)
@@ -207,7 +179,7 @@ def change_role(employee: Employee, *, actor: Employee, role: Role) -> Employee:
     previous = locked.role
     if previous == role:
         return employee
-    _set_role(employee, role)
+    assign_role(employee, role)
     recorder.record(
         "accounts.employee.role_changed",
         actor=actor,
@@ -218,14 +190,13 @@ def change_role(employee: Employee, *, actor: Employee, role: Role) -> Employee:
     return employee
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def grant_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
     """Allow `employee` to answer `queue`. Returns False (and records nothing) if they already could."""
     ensure_may_manage(actor, employee)
     Employee.objects.select_for_update().get(pk=employee.pk)
-    if employee_queues(employee).filter(pk=queue.pk).exists():
+    if not inbox_access.grant_answering(employee, queue):
         return False
-    assign_perm(ANSWER_QUEUE, employee, queue)
     recorder.record(
         "accounts.queue_permission.granted",
         actor=actor,
@@ -235,21 +206,20 @@ def grant_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
     return True
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
     """Stop `employee` answering `queue`. Returns False (and records nothing) if they could not."""
     ensure_may_manage(actor, employee)
     Employee.objects.select_for_update().get(pk=employee.pk)
-    if not employee_queues(employee).filter(pk=queue.pk).exists():
+    if not inbox_access.revoke_answering(employee, queue):
         return False
-    remove_perm(ANSWER_QUEUE, employee, queue)
     recorder.record(
         "accounts.queue_permission.revoked",
         actor=actor,
         target=employee,
         before={"queue": queue.name, "queue_id": queue.pk},
     )
-    _release_claims(
+    release_claims_of(
         employee,
         actor=actor,
         queue=queue,
@@ -258,24 +228,17 @@ def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
     return True
 
 
-def employee_queues(employee: Employee):
-    """The queues `employee` may answer: explicit grants only (administrators get none implicitly)."""
-    return Queue.objects.filter(
-        queueuserobjectpermission__user=employee, queueuserobjectpermission__permission__codename="answer_queue"
-    )
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_sign_in(employee: Employee) -> None:
     recorder.record("accounts.session.signed_in", actor=employee, target=employee)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_sign_out(employee: Employee) -> None:
     recorder.record("accounts.session.signed_out", actor=employee, target=employee)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_failed_sign_in(identifier: str) -> None:
     """A failed attempt names what was typed, never the password; the actor is unknown."""
     recorder.record(
@@ -287,30 +250,13 @@ def record_failed_sign_in(identifier: str) -> None:
     )
 
 
-@transaction.atomic
+# allauth's three authenticator signals, as the last part of their action codes (accounts.mfa.added, ...).
+MFA_CHANGES = ("added", "removed", "reset")
+
+
+@transaction.atomic(durable=True)
 def record_mfa_change(employee: Employee, change: str, kind: str) -> None:
     """allauth changes authenticators in its own flows; this records each change right after it."""
+    if change not in MFA_CHANGES:
+        raise ValueError(f"unknown authenticator change {change!r}")
     recorder.record(f"accounts.mfa.{change}", actor=employee, target=employee, after={"type": kind})
-
-
-@transaction.atomic
-def bootstrap_administrator(*, employee_number: str, email: str, password: str | None) -> Employee:
-    """Create an active administrator without an approver: `createsuperuser` and the demo seed."""
-    number = normalize_employee_number(employee_number)
-    validate_employee_number(number)
-    employee = Employee(
-        employee_number=number,
-        email=Employee.objects.normalize_email(email),
-        status=Status.ACTIVE,
-        status_changed_at=timezone.now(),
-    )
-    employee.set_password(password)
-    employee.save()
-    _set_role(employee, Role.ADMINISTRATOR)
-    recorder.record(
-        "accounts.employee.bootstrapped",
-        actor=None,
-        target=employee,
-        after={"status": Status.ACTIVE, "role": Role.ADMINISTRATOR.value},
-    )
-    return employee

@@ -3,16 +3,12 @@ check, one service call and one response."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inbox.models import Queue
-
-from . import services
+from . import selectors, services
 from .access import STAFF_MANAGERS, access_employee, require_role
 from .errors import AccountActionError
 from .forms import ApprovalForm, ReasonForm, RoleForm
@@ -33,9 +29,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Employee.Status.PENDING)
     if status not in Employee.Status.values:
         status = Employee.Status.PENDING
-    counts = dict(Employee.objects.values_list("status").annotate(n=Count("pk")).order_by())
-    people = Employee.objects.filter(status=status).prefetch_related("groups").order_by("date_joined", "pk")
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    counts = selectors.staff_counts()
+    page = selectors.staff_page(status, request.GET.get("page"))
     tabs = [(s, Employee.Status(s).label, counts.get(s, 0)) for s in STATUS_TABS]
     return render(request, "accounts/staff_list.html", {"page": page, "status": status, "tabs": tabs})
 
@@ -58,8 +53,7 @@ def _detail_context(actor: Employee, employee: Employee) -> dict:
 
 
 def _queue_panel_context(employee: Employee) -> dict:
-    granted = set(services.employee_queues(employee).values_list("pk", flat=True))
-    return {"employee": employee, "queues": [(q, q.pk in granted) for q in Queue.objects.all()]}
+    return {"employee": employee, "queues": selectors.queue_grants(employee)}
 
 
 @require_role(*STAFF_MANAGERS)
@@ -168,7 +162,7 @@ def change_role(request: HttpRequest, employee_id: int) -> HttpResponse:
 def set_queue_permission(request: HttpRequest, employee_id: int, queue_id: int) -> HttpResponse:
     """Grant (allowed=1) or revoke (allowed=0) one queue; htmx swaps the queue panel in place."""
     employee = access_employee(request.user, employee_id)
-    queue = get_object_or_404(Queue, pk=queue_id)
+    queue = selectors.queue_or_404(queue_id)
     change = services.grant_queue if request.POST.get("allowed") == "1" else services.revoke_queue
     error = None
     try:

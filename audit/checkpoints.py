@@ -31,7 +31,7 @@ def write_checkpoint() -> AuditCheckpoint | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(line + "\n")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         checkpoint = AuditCheckpoint.objects.create(seq=seq, head_hash=head_hash, created_at=now, written_to=str(path))
     if settings.AUDIT_CHECKPOINT_EMAIL:
         send_mail(f"replydesk audit checkpoint {seq}", line, None, [settings.AUDIT_CHECKPOINT_EMAIL])

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from . import recorder
 from .canonical import RECORD_FIELDS
 from .models import AuditEntry
 
@@ -30,6 +32,18 @@ _FIELDS = (*COLUMNS[:-2], "seal__seq", "seal__hash")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a CSV without a byte-order mark in the legacy code page, which garbles Japanese.
 _BOM = "\ufeff"
+
+
+@transaction.atomic(durable=True)
+def record_export(fmt: str, *, filters: dict[str, str], actor: Model) -> None:
+    """An export is itself recorded, before the first line leaves: who took which entries out of the desk."""
+    recorder.record(
+        "audit.trail.exported",
+        actor=actor,
+        target_type="audit.trail",
+        target_label=fmt,
+        after={"format": fmt, "filters": filters},
+    )
 
 
 def filename(fmt: str, now: datetime | None = None) -> str:

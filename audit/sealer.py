@@ -14,14 +14,14 @@ transaction stayed open longer than the window.
 
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
+
+from replydesk.locks import TransactionLock, transaction_lock
 
 from .canonical import GENESIS, chain_hash
 from .models import AuditEntry, AuditSeal
 
-# Any constant shared by every sealer; pg_advisory_xact_lock takes a 64-bit key.
-SEALER_LOCK = 0x5EA1_A0D1
 BATCH = 5_000
 LATE_COMMIT_WINDOW = timedelta(minutes=15)
 
@@ -37,11 +37,9 @@ def seal_pending(*, limit: int = 100_000, full: bool = False) -> int:
     return sealed
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _seal_batch(full: bool) -> int:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK])
+    transaction_lock(TransactionLock.AUDIT_SEALER)
     head = AuditSeal.objects.order_by("-seq").values_list("seq", "hash", "sealed_at").first()
     seq, prev_hash, last_sealed_at = head if head else (0, GENESIS, None)
     unsealed = AuditEntry.objects.filter(seal__isnull=True)

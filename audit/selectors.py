@@ -9,9 +9,11 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from accounts.models import Employee
 from accounts.numbers import normalize_employee_number
+from inbox.models import Question
 
-from .models import AuditEntry
+from .models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
 
 PAGE_SIZE = 50
 # A question's timeline reads oldest first; most questions have a handful of entries, but claim renewals
@@ -106,3 +108,32 @@ def employee_activity(number: str, employee_id: int | None, *, before: int | Non
             merged[entry.id] = entry
     rows = sorted(merged.values(), key=lambda entry: entry.id, reverse=True)[: size + 1]
     return EntryPage(rows[:size], rows[size - 1].id if len(rows) > size else None)
+
+
+def question_for_timeline(question_id: int) -> Question | None:
+    """The question a timeline is about, if it still exists (its entries outlive it)."""
+    return Question.objects.select_related("queue", "customer", "holder").filter(pk=question_id).first()
+
+
+def employee_by_number(number: str) -> Employee | None:
+    return Employee.objects.filter(employee_number=number).first()
+
+
+@dataclass(frozen=True)
+class IntegrityStatus:
+    verification: AuditVerification | None
+    checkpoint: AuditCheckpoint | None
+    sealed_up_to: int | None
+    newest_entry: int | None
+    waiting: bool
+
+
+def integrity_status() -> IntegrityStatus:
+    """The last verification and checkpoint, and how far the sealer has got (each one indexed read)."""
+    return IntegrityStatus(
+        verification=AuditVerification.objects.order_by("-finished_at").first(),
+        checkpoint=AuditCheckpoint.objects.order_by("-seq").first(),
+        sealed_up_to=AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first(),
+        newest_entry=AuditEntry.objects.order_by("-id").values_list("id", flat=True).first(),
+        waiting=AuditEntry.objects.filter(seal__isnull=True).exists(),
+    )

@@ -3,7 +3,6 @@
 import json
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -11,12 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.access import TRAIL_READERS, require_role
-from accounts.models import Employee
 from accounts.numbers import normalize_employee_number
 
-from . import exports, recorder, selectors
+from . import exports, selectors
 from .forms import MAX_SEQUENCE, TrailFilterForm, action_choices
-from .models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
+from .models import AuditEntry
 
 # More problems than this are summarised on the integrity page (verify_audit lists them all).
 PROBLEMS_SHOWN = 100
@@ -108,9 +106,7 @@ def _trail_page(
 @require_GET
 def question_timeline(request: HttpRequest, question_id: int) -> HttpResponse:
     """Everything recorded about one question, oldest first."""
-    from inbox.models import Question
-
-    question = Question.objects.select_related("queue", "customer", "holder").filter(pk=question_id).first()
+    question = selectors.question_for_timeline(question_id)
     after = _sequence(request.GET.get("after", ""))
     page = selectors.question_timeline(question_id, after=after, size=selectors.TIMELINE_PAGE_SIZE)
     if question is None and not page.entries and after is None:
@@ -139,7 +135,7 @@ def employee_activity(request: HttpRequest, number: str) -> HttpResponse:
     if not normalized or len(normalized) > 32 or not normalized.isprintable() or " " in normalized:
         # Nothing was ever recorded under such a "number" (and PostgreSQL refuses NUL in a query).
         raise Http404
-    employee = Employee.objects.filter(employee_number=normalized).first()
+    employee = selectors.employee_by_number(normalized)
     employee_id = employee.pk if employee else None
     before = _sequence(request.GET.get("before", ""))
     page = selectors.employee_activity(number, employee_id, before=before, size=selectors.PAGE_SIZE)
@@ -170,14 +166,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not form.is_valid():
         # No file for filters that mean nothing: the trail page says what is wrong, and nothing is recorded.
         return _trail_page(request, form, status=400)
-    with transaction.atomic():
-        recorder.record(
-            "audit.trail.exported",
-            actor=request.user,
-            target_type="audit.trail",
-            target_label=fmt,
-            after={"format": fmt, "filters": form.filters_as_strings()},
-        )
+    exports.record_export(fmt, filters=form.filters_as_strings(), actor=request.user)
     entries = selectors.filtered_entries(form.filters()).order_by("id")
     response = StreamingHttpResponse(exports.lines(fmt, entries), content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(fmt)}"'
@@ -190,7 +179,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 def integrity(request: HttpRequest) -> HttpResponse:
     """The hash chain's state: the last verification, the last checkpoint, and how far the sealer has got."""
-    verification = AuditVerification.objects.order_by("-finished_at").first()
+    status = selectors.integrity_status()
+    verification = status.verification
     problems, more_problems = [], 0
     if verification is not None:
         listed = verification.problems if isinstance(verification.problems, list) else [verification.problems]
@@ -203,10 +193,10 @@ def integrity(request: HttpRequest) -> HttpResponse:
             "verification": verification,
             "problems": problems,
             "more_problems": more_problems,
-            "checkpoint": AuditCheckpoint.objects.order_by("-seq").first(),
-            "sealed_up_to": AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first(),
-            "newest_entry": AuditEntry.objects.order_by("-id").values_list("id", flat=True).first(),
-            "waiting": AuditEntry.objects.filter(seal__isnull=True).exists(),
+            "checkpoint": status.checkpoint,
+            "sealed_up_to": status.sealed_up_to,
+            "newest_entry": status.newest_entry,
+            "waiting": status.waiting,
             "tab": "integrity",
         },
     )

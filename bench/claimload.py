@@ -74,9 +74,8 @@ def queues_of(slot: int, queue_ids: Sequence[int]) -> list[int]:
 
 def prepare_queues(count: int) -> list[int]:
     """The benchmark's queues, created through the settings service when missing (kept between runs)."""
-    from django.db import transaction
 
-    from inbox import services as inbox_services
+    from inbox import configuration
     from inbox.models import Queue
 
     ids = []
@@ -84,8 +83,7 @@ def prepare_queues(count: int) -> list[int]:
         name = f"{QUEUE_PREFIX} {n:02}"
         existing = Queue.objects.filter(name=name).first()
         if existing is None:
-            with transaction.atomic():
-                existing = inbox_services.save_setting(Queue(name=name, description="benchmark"), actor=None)
+            existing = configuration.save_setting(Queue(name=name, description="benchmark"), actor=None)
         ids.append(existing.pk)
     return ids
 
@@ -97,9 +95,10 @@ def prepare_cast(workers: int, queue_ids: Sequence[int]) -> Cast:
     """
     from accounts import services
     from accounts.models import Employee, Role
+    from inbox.access import queues_for
     from inbox.models import Queue
 
-    admin = Employee.objects.filter(employee_number=ADMIN_NUMBER).first() or services.bootstrap_administrator(
+    admin = Employee.objects.filter(employee_number=ADMIN_NUMBER).first() or Employee.objects.create_superuser(
         employee_number=ADMIN_NUMBER, email="bench-admin@example.com", password=PASSWORD
     )
     queues = {queue.pk: queue for queue in Queue.objects.filter(pk__in=queue_ids)}
@@ -115,10 +114,10 @@ def prepare_cast(workers: int, queue_ids: Sequence[int]) -> Cast:
                 services.register_employee(person), actor=admin, role=Role.EMPLOYEE, queues=[queues[q] for q in wanted]
             )
         else:
-            granted = set(services.employee_queues(employee).values_list("pk", flat=True))
+            granted = set(queues_for(employee).values_list("pk", flat=True))
             for queue_id in set(wanted) - granted:
                 services.grant_queue(employee, queues[queue_id], actor=admin)
-            for queue in services.employee_queues(employee).exclude(pk__in=wanted):
+            for queue in queues_for(employee).exclude(pk__in=wanted):
                 services.revoke_queue(employee, queue, actor=admin)
         ids.append(employee.pk)
         numbers.append(number)

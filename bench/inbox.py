@@ -134,9 +134,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def prepare_queues(count: int) -> list["Queue"]:
-    from django.db import transaction
 
-    from inbox import services as inbox_services
+    from inbox import configuration
     from inbox.models import Queue
 
     queues = []
@@ -144,8 +143,7 @@ def prepare_queues(count: int) -> list["Queue"]:
         name = QUEUE_NAME.format(number)
         queue = Queue.objects.filter(name=name).first()
         if queue is None:
-            with transaction.atomic():
-                queue = inbox_services.save_setting(Queue(name=name, description="bench/inbox.py"), actor=None)
+            queue = configuration.save_setting(Queue(name=name, description="bench/inbox.py"), actor=None)
         queues.append(queue)
     return queues
 
@@ -155,11 +153,12 @@ def prepare_employee(granted: list["Queue"]) -> "Employee":
     (and brought back to that state when an earlier run left it in the database)."""
     from accounts import services
     from accounts.models import Employee, Role
+    from inbox.access import queues_for
 
     password = secrets.token_urlsafe(24)  # never used to sign in: the session is made server-side
     admin = Employee.objects.filter(employee_number=ADMIN_NUMBER).first()
     if admin is None:
-        admin = services.bootstrap_administrator(
+        admin = Employee.objects.create_superuser(
             employee_number=ADMIN_NUMBER, email="bench-admin@example.com", password=password
         )
     employee = Employee.objects.filter(employee_number=EMPLOYEE_NUMBER).first()
@@ -171,7 +170,7 @@ def prepare_employee(granted: list["Queue"]) -> "Employee":
     if employee.status != Employee.Status.ACTIVE or employee.role != Role.EMPLOYEE:
         sys.exit(f"{EMPLOYEE_NUMBER} exists but is not an active employee; drop the benchmark database and rerun")
     wanted = {q.pk for q in granted}
-    for queue in services.employee_queues(employee):
+    for queue in queues_for(employee):
         if queue.pk not in wanted:
             services.revoke_queue(employee, queue, actor=admin)
     for queue in granted:

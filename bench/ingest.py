@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 from common import bench_setup, figures, reset_desk_tables, say, table, timed
 
 if TYPE_CHECKING:
-    from inbox.channels.base import Mention
-    from inbox.channels.fake_x import FakeX
-    from inbox.channels.x import XChannel
+    from channels.base import Mention
+    from channels.x import XChannel
+    from demo.fake_x import FakeX
 
 # Routing rules the benchmark owns, so that the router has keywords to match (unmatched texts go to the default).
 ROUTES = {
@@ -222,8 +222,8 @@ def main() -> None:
     bench_setup()
     from django.conf import settings
 
-    from inbox.channels.fake_x import FakeX
-    from inbox.channels.x import x_channel_from_settings
+    from channels.x import x_channel_from_settings
+    from demo.fake_x import FakeX
     from inbox.ingest import ingest_mentions
     from inbox.routing import Router
 

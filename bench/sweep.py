@@ -118,8 +118,14 @@ def print_plans() -> None:
     from django.utils import timezone
 
     from inbox import overdue
+    from inbox.models import Question
 
-    query = overdue.to_flag(timezone.now()).select_for_update().order_by("due_at").values_list("pk", "due_at", "round")
+    query = (
+        Question.objects.to_flag(timezone.now())
+        .select_for_update()
+        .order_by("due_at")
+        .values_list("pk", "due_at", "round")
+    )
     with transaction.atomic():
         sweep_plan = query[: overdue.BATCH].explain(analyze=True, buffers=True)
     say("Plan of the sweep's selecting query (one batch, FOR UPDATE)")

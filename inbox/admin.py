@@ -1,14 +1,19 @@
 from django.contrib import admin
 
-from . import service_levels, services
+from . import configuration
 from .models import Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Configuration saved through the audited service; deleting is left to a later, audited feature."""
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin wraps this view in a transaction of its own; the audited service is the transaction here
+        # (durable: a change and its entry commit together, never inside somebody else's block).
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
-        services.save_setting(obj, actor=request.user)
+        configuration.save_setting(obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -40,4 +45,4 @@ class ServiceLevelAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         # Saving also moves the deadlines of the open questions this level governs.
-        service_levels.save_service_level(obj, actor=request.user)
+        configuration.save_service_level(obj, actor=request.user)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
@@ -26,3 +26,19 @@ def worker_timings_fit_the_broker(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def x_api_is_the_real_one_in_production(app_configs, **kwargs):
+    """X_API_BASE_URL sends every X call (and the account's signed requests) elsewhere: it exists for the fake X
+    server of the tests and the demo, never for a desk that answers real customers."""
+    if settings.X_API_BASE_URL and not settings.DEBUG:
+        return [
+            Warning(
+                f"X_API_BASE_URL is set ({settings.X_API_BASE_URL}): mentions are read from and replies posted "
+                "to that address, not to X.",
+                hint="Unset X_API_BASE_URL in production; it is meant for the fake X server (tests and demo).",
+                id="replydesk.W001",
+            )
+        ]
+    return []

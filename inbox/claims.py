@@ -9,23 +9,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Employee
 from audit import recorder
 
-from .access import ensure_may_answer, queues_for
+from .access import ensure_may_answer, ensure_may_supervise, queues_for
 from .errors import AlreadyClaimed, ClaimLost, NotClaimed, QuestionClosed, ReasonRequired
-from .models import Question
+from .models import RELEASED_CLAIM, Question, Queue
 
 
 def _lease_end(now: datetime) -> datetime:
     return now + settings.CLAIM_LEASE
-
-
-def _free_or_mine(actor: Employee, now: datetime) -> Q:
-    return Q(holder__isnull=True) | Q(lease_ends__lt=now) | Q(holder=actor)
 
 
 def _refusal(question_id: int) -> Exception:
@@ -44,15 +39,30 @@ def _claim_fields(actor: Employee, now: datetime) -> dict:
     return {"holder": actor, "claimed_at": now, "lease_ends": _lease_end(now), "claim_token": uuid.uuid4()}
 
 
-@transaction.atomic
+def _required(reason: str) -> str:
+    if not reason.strip():
+        raise ReasonRequired()
+    return reason.strip()
+
+
+def parse_token(token: uuid.UUID | str) -> uuid.UUID:
+    """The claim token a form sent back; anything that is not one is a lost claim, not an error page."""
+    try:
+        return uuid.UUID(str(token))
+    except ValueError:
+        raise ClaimLost() from None
+
+
+@transaction.atomic(durable=True)
 def claim(question: Question, *, actor: Employee, now: datetime | None = None) -> Question:
     """Give `actor` the sole right to answer `question` until the lease ends (a holder claiming again renews)."""
-    now = now or timezone.now()
+    return _claim(question, actor=actor, now=now or timezone.now())
+
+
+def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
     ensure_may_answer(actor, question)
     fields = _claim_fields(actor, now)
-    won = Question.objects.filter(_free_or_mine(actor, now), pk=question.pk, status=Question.Status.OPEN).update(
-        **fields
-    )
+    won = Question.objects.open().free_or_held_by(actor, now).filter(pk=question.pk).update(**fields)
     if won != 1:
         raise _refusal(question.pk)
     # The UPDATE wrote exactly these; setting them here saves re-reading the row (and its customer, for the label).
@@ -61,19 +71,19 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
     return question
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: datetime | None = None) -> Question:
     """Extend a live claim (the compose page calls this while it is open)."""
-    try:
-        token = uuid.UUID(str(token))
-    except ValueError:
-        raise ClaimLost() from None
+    token = parse_token(token)
     now = now or timezone.now()
     ensure_may_answer(actor, question)
     lease_ends = _lease_end(now)
-    won = Question.objects.filter(
-        pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
-    ).update(lease_ends=lease_ends)
+    won = (
+        Question.objects.open()
+        .held_by(actor, now)
+        .filter(pk=question.pk, claim_token=token)
+        .update(lease_ends=lease_ends)
+    )
     if won != 1:
         raise ClaimLost()
     _apply(question, {"lease_ends": lease_ends})
@@ -81,46 +91,45 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
     return question
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def release(question: Question, *, actor: Employee) -> Question:
     """Give the question back to the queue."""
-    freed = {"holder": None, "claimed_at": None, "lease_ends": None, "claim_token": None}
-    won = Question.objects.filter(pk=question.pk, holder=actor).update(**freed)
+    won = Question.objects.filter(pk=question.pk, holder=actor).update(**RELEASED_CLAIM)
     if won != 1:
         raise ClaimLost()
-    _apply(question, freed)
+    _apply(question, RELEASED_CLAIM)
     recorder.record("inbox.question.released", actor=actor, target=question, before={"holder": str(actor)})
     return question
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def force_release(question: Question, *, actor: Employee, reason: str) -> Question:
     """A supervisor takes a question away from whoever holds it."""
-    if not reason.strip():
-        raise ReasonRequired()
+    ensure_may_supervise(actor, question)
+    reason = _required(reason)
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if held.holder_id is None:
         raise NotClaimed()
-    Question.objects.filter(pk=question.pk).update(holder=None, claimed_at=None, lease_ends=None, claim_token=None)
+    Question.objects.filter(pk=question.pk).update(**RELEASED_CLAIM)
     question.refresh_from_db()
     recorder.record(
         "inbox.question.force_released",
         actor=actor,
         target=question,
         before={"holder": str(held.holder)},
-        after={"reason": reason.strip()},
+        after={"reason": reason},
     )
     return question
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reassign(
     question: Question, *, actor: Employee, to: Employee, reason: str, now: datetime | None = None
 ) -> Question:
     """A supervisor hands a question to someone allowed its queue, whoever held it before."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise ReasonRequired()
+    ensure_may_supervise(actor, question)
+    reason = _required(reason)
     ensure_may_answer(to, question)
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if held.status != Question.Status.OPEN:
@@ -132,12 +141,12 @@ def reassign(
         actor=actor,
         target=question,
         before={"holder": str(held.holder) if held.holder else None},
-        after={"holder": str(to), "reason": reason.strip(), "lease_ends": question.lease_ends},
+        after={"holder": str(to), "reason": reason, "lease_ends": question.lease_ends},
     )
     return question
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def next_question_for(actor: Employee, *, now: datetime | None = None) -> Question | None:
     """Claim the oldest, highest-priority free question `actor` may answer, or None.
 
@@ -145,33 +154,29 @@ def next_question_for(actor: Employee, *, now: datetime | None = None) -> Questi
     questions instead of queueing behind one row.
     """
     now = now or timezone.now()
-    candidates = Question.objects.filter(
-        Q(holder__isnull=True) | Q(lease_ends__lt=now),
-        status=Question.Status.OPEN,
-        queue__in=queues_for(actor),
-    ).order_by("-priority", "created_at", "id")
+    candidates = (
+        Question.objects.open().free(now).filter(queue__in=queues_for(actor)).order_by("-priority", "created_at", "id")
+    )
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     picked = candidates.first()
     if picked is None:
         return None
-    return claim(picked, actor=actor, now=now)
+    return _claim(picked, actor=actor, now=now)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def release_expired(*, now: datetime | None = None) -> int:
     """Free every claim whose lease ended, in one statement, recording one entry per question freed."""
     now = now or timezone.now()
     expired = list(
-        Question.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(holder__isnull=False, lease_ends__lt=now)
+        Question.objects.lease_ended(now)
+        .select_for_update(skip_locked=True, of=("self",))
         .values_list("pk", "holder__employee_number")
     )
     if not expired:
         return 0
-    Question.objects.filter(pk__in=[pk for pk, _number in expired], lease_ends__lt=now).update(
-        holder=None, claimed_at=None, lease_ends=None, claim_token=None
-    )
+    Question.objects.lease_ended(now).filter(pk__in=[pk for pk, _number in expired]).update(**RELEASED_CLAIM)
     for pk, number in expired:
         recorder.record(
             "inbox.question.lock_expired",
@@ -182,3 +187,27 @@ def release_expired(*, now: datetime | None = None) -> int:
             before={"holder": number},
         )
     return len(expired)
+
+
+def release_claims_of(employee: Employee, *, actor: Employee, reason: str, queue: Queue | None = None) -> int:
+    """Free the questions `employee` holds (in `queue`, or all), one force-release entry each.
+
+    Part of a change to the person made in the caller's transaction (suspension, a queue revoked): the
+    employee may no longer answer, so the claims go with the permission, whatever the lease says.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("release_claims_of runs inside the transaction of the change that ends the claims")
+    held = Question.objects.filter(holder=employee)
+    if queue is not None:
+        held = held.filter(queue=queue)
+    released = list(held.select_for_update(of=("self",)))
+    Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(**RELEASED_CLAIM)
+    for question in released:
+        recorder.record(
+            "inbox.question.force_released",
+            actor=actor,
+            target=question,
+            before={"holder": str(employee)},
+            after={"reason": reason},
+        )
+    return len(released)

@@ -43,6 +43,13 @@ class NotAllowedToAnswer(InboxError):
         super().__init__(_("%(number)s may not answer questions in this queue.") % {"number": number})
 
 
+class NotAllowedToSupervise(InboxError):
+    def __init__(self, number: str):
+        super().__init__(
+            _("%(number)s may not do this: only supervisors take, hand on or close questions.") % {"number": number}
+        )
+
+
 class InvalidReply(InboxError):
     pass
 

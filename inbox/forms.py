@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
 
+from .access import answerers_of
 from .models import Question
 from .selectors import InboxFilters
 
@@ -65,8 +66,4 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["employee"].queryset = Employee.objects.filter(
-            status=Employee.Status.ACTIVE,
-            queueuserobjectpermission__content_object=question.queue,
-            queueuserobjectpermission__permission__codename="answer_queue",
-        ).order_by("employee_number")
+        self.fields["employee"].queryset = answerers_of(question.queue)

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import recorder
+from channels.base import Channel, Mention, RateLimited
 
-from .channels.base import Channel, Mention, RateLimited
 from .models import Customer, MentionCursor, Post, Question
 from .routing import Router
 from .service_levels import ServiceLevels
@@ -69,7 +69,7 @@ def ingest_mentions(channel: Channel, *, page_size: int = 100, now: datetime | N
     return result
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _advance_cursor(account_id: str, newest: str) -> None:
     cursor = MentionCursor.objects.select_for_update().get(account_id=account_id)
     if not cursor.since_id or _id_key(newest) > _id_key(cursor.since_id):
@@ -77,7 +77,7 @@ def _advance_cursor(account_id: str, newest: str) -> None:
         cursor.save(update_fields=["since_id", "updated_at"])
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -> None:
     known = set(Post.objects.filter(network_id__in=[m.id for m in mentions]).values_list("network_id", flat=True))
     fresh = sorted((m for m in mentions if m.id not in known), key=lambda m: _id_key(m.id))

@@ -1,6 +1,12 @@
-"""Queues that questions are routed into; who may answer a queue is an object permission on it."""
+"""The desk's records: queues, customers, questions and their posts, replies, and the worker's bookkeeping.
+
+Who may answer a queue is an object permission on it (inbox/access.py reads and grants it). The rules a person
+might look for, "is this question held", "is it past its service level", are defined once, on Question and its
+QuerySet, and everything else (claims, the sweep, the selectors, the pages) asks them.
+"""
 
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+# The object permission "may answer this queue"; inbox/access.py is the only module that reads or grants it.
+ANSWER_QUEUE = "answer_queue"
+
 
 class Queue(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
@@ -20,7 +29,7 @@ class Queue(models.Model):
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
         ordering = ["name"]
-        permissions = [("answer_queue", _("Answer questions in this queue"))]
+        permissions = [(ANSWER_QUEUE, _("Answer questions in this queue"))]
 
     def __str__(self) -> str:
         return self.name
@@ -116,6 +125,69 @@ class ReplyTemplate(models.Model):
         return self.title
 
 
+# What a question's claim fields hold once nobody holds it: a release, a send, a close, an expired lease.
+RELEASED_CLAIM = {"holder": None, "claimed_at": None, "lease_ends": None, "claim_token": None}
+
+
+def held_condition(now: datetime) -> models.Q:
+    """A claim is held while its lease has not ended."""
+    return models.Q(holder__isnull=False, lease_ends__gte=now)
+
+
+def free_condition(now: datetime) -> models.Q:
+    """Nobody holds it: never claimed, released, or the lease ended."""
+    return models.Q(holder__isnull=True) | models.Q(lease_ends__lt=now)
+
+
+def past_due_condition(now: datetime) -> models.Q:
+    """A question is past due once its service level has run out."""
+    return models.Q(due_at__lte=now)
+
+
+class QuestionQuerySet(models.QuerySet):
+    """The inbox's rules, each named once and built on the conditions above; Question.is_held and
+    Question.is_past_due say the same of one row (tests/inbox/test_rules.py holds the two together)."""
+
+    def open(self) -> "QuestionQuerySet":
+        return self.filter(status=Question.Status.OPEN)
+
+    def held(self, now: datetime) -> "QuestionQuerySet":
+        return self.filter(held_condition(now))
+
+    def free(self, now: datetime) -> "QuestionQuerySet":
+        return self.filter(free_condition(now))
+
+    def held_by(self, employee, now: datetime) -> "QuestionQuerySet":
+        return self.held(now).filter(holder=employee)
+
+    def free_or_held_by(self, employee, now: datetime) -> "QuestionQuerySet":
+        """What `employee` may claim (a holder claiming again renews)."""
+        return self.filter(free_condition(now) | models.Q(holder=employee))
+
+    def lease_ended(self, now: datetime) -> "QuestionQuerySet":
+        """Claimed, but the lease ran out: the worker frees these."""
+        return self.filter(holder__isnull=False).free(now)
+
+    def past_due(self, now: datetime) -> "QuestionQuerySet":
+        return self.filter(past_due_condition(now))
+
+    def to_flag(self, now: datetime) -> "QuestionQuerySet":
+        """Open, past due, not flagged yet: the sweep's first step (index question_to_flag)."""
+        return self.open().past_due(now).filter(overdue=Question.Overdue.ON_TIME)
+
+    def to_warn(self, now: datetime) -> "QuestionQuerySet":
+        """Open, past the second threshold, supervisors not warned yet: the sweep's second step (question_to_warn)."""
+        return self.open().filter(overdue__lt=Question.Overdue.SUPERVISORS_WARNED, warn_at__lte=now)
+
+    def warned(self) -> "QuestionQuerySet":
+        """Open questions whose supervisors were warned (the banner's count; index question_warned)."""
+        return self.open().filter(overdue=Question.Overdue.SUPERVISORS_WARNED)
+
+    def flagged(self) -> "QuestionQuerySet":
+        """Open questions the sweep flagged, overdue or warned (the Overdue page)."""
+        return self.open().filter(overdue__gt=Question.Overdue.ON_TIME)
+
+
 class Question(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("question status", "Open")
@@ -163,6 +235,8 @@ class Question(models.Model):
     lease_ends = models.DateTimeField(_("held until"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
 
+    objects = QuestionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
@@ -190,8 +264,16 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.customer}"
 
-    def is_held(self, now) -> bool:
+    def is_held(self, now: datetime) -> bool:
+        """QuestionQuerySet.held for this row."""
         return self.holder_id is not None and self.lease_ends is not None and self.lease_ends >= now
+
+    def is_held_by(self, employee, now: datetime) -> bool:
+        return self.is_held(now) and self.holder_id == employee.pk
+
+    def is_past_due(self, now: datetime) -> bool:
+        """QuestionQuerySet.past_due for this row (open or not: the caller asks about open questions)."""
+        return self.due_at <= now
 
     @property
     def is_flagged_overdue(self) -> bool:

@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from accounts.models import Employee, Role
+from accounts.models import Employee
 
+from .access import may_supervise, queues_for
 from .models import OverdueNotice, Question
 
 MAILING_STALE = timedelta(minutes=10)
@@ -50,7 +51,7 @@ def mail_pending(*, now: datetime | None = None) -> int:
     return OverdueNotice.objects.filter(pk__in=taken, mailing_since=now).update(mailed_at=timezone.now())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _take_for_mailing(now: datetime) -> list[int]:
     ids = list(
         OverdueNotice.objects.select_for_update(skip_locked=True)
@@ -82,19 +83,13 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
 
 
-def warned_questions_for(supervisor: Employee):
+def warned_questions_for(supervisor: Employee) -> QuerySet[Question]:
     """Open questions whose supervisors were warned, in the queues this supervisor answers (the banner)."""
-    from .access import queues_for
-
-    return Question.objects.filter(
-        status=Question.Status.OPEN,
-        overdue=Question.Overdue.SUPERVISORS_WARNED,
-        queue__in=queues_for(supervisor),
-    )
+    return Question.objects.warned().filter(queue__in=queues_for(supervisor))
 
 
 def banner_text(supervisor: Employee) -> str | None:
-    if not supervisor.has_role(Role.SUPERVISOR):
+    if not may_supervise(supervisor):
         return None
     count = warned_questions_for(supervisor).count()
     if not count:

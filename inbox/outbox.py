@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from audit import recorder
+from channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
+from replydesk.locks import TransactionLock, transaction_lock
 
-from .channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
 from .models import Question, Reply
 
 SENT, QUEUED, SENDING, FAILED = Reply.Status.SENT, Reply.Status.QUEUED, Reply.Status.SENDING, Reply.Status.FAILED
@@ -107,18 +108,12 @@ def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> 
     return _mark_sent(reply, posted.id, found_by_reconciliation=False)
 
 
-# Any constant shared by every worker; pg_advisory_xact_lock takes a 64-bit key.
-POSTING_BUDGET_LOCK = 0x0B0D_6E7
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _start_sending_within_budget(reply_id: int, now: datetime) -> tuple[Budget, bool]:
     """Check the budget and take a slot in one transaction, one worker at a time: two workers checking at once
     would both see the last slot free. A reply in `sending` counts against the budget, so the next worker to
     get the lock sees the slot taken."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POSTING_BUDGET_LOCK])
+    transaction_lock(TransactionLock.POSTING_BUDGET)
     budget = posting_budget(now)
     if budget.remaining <= 0:
         _wait_for_budget(budget.frees_at)
@@ -126,13 +121,11 @@ def _start_sending_within_budget(reply_id: int, now: datetime) -> tuple[Budget, 
     return budget, _start_sending(reply_id, now)
 
 
-@transaction.atomic
 def _wait_for_budget(frees_at: datetime) -> None:
     """Every queued reply waits behind the moment the window frees, keeping its order."""
     Reply.objects.filter(status=QUEUED, next_attempt_at__lt=frees_at).update(next_attempt_at=frees_at)
 
 
-@transaction.atomic
 def _start_sending(reply_id: int, now: datetime) -> bool:
     won = Reply.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), pk=reply_id, status=QUEUED
@@ -144,7 +137,7 @@ def _this_attempt(reply: Reply):
     return Reply.objects.filter(pk=reply.pk, status=SENDING, sending_since=reply.sending_since)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -> Delivery:
     won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=timezone.now(), sending_since=None)
     if won != 1:
@@ -158,7 +151,7 @@ def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -
     return Delivery("sent")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
     won = _this_attempt(reply).update(status=QUEUED, next_attempt_at=at, sending_since=None, failure_reason=reason)
     if won != 1:
@@ -172,7 +165,7 @@ def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
     return Delivery("retry", at)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _fail(reply: Reply, reason: str) -> Delivery:
     won = _this_attempt(reply).update(status=FAILED, failure_reason=reason, sending_since=None)
     if won != 1:

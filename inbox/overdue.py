@@ -12,21 +12,18 @@ sweep rerun after its worker was killed must wait for the dead sweep's locks to 
 report the work done.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Employee, Role
 from audit import recorder
 
-from .models import OverdueNotice, Question, QueueUserObjectPermission
+from .access import supervisors_by_queue
+from .models import OverdueNotice, Question
 
 BATCH = 5_000
-OPEN = Question.Status.OPEN
 Overdue = Question.Overdue
 
 
@@ -34,16 +31,6 @@ Overdue = Question.Overdue
 class SweepResult:
     flagged: int = 0
     warned: int = 0
-
-
-def to_flag(now: datetime) -> QuerySet[Question]:
-    """Open questions past their service level and not flagged yet (index question_to_flag)."""
-    return Question.objects.filter(status=OPEN, overdue=Overdue.ON_TIME, due_at__lte=now)
-
-
-def to_warn(now: datetime) -> QuerySet[Question]:
-    """Open questions past their second threshold whose supervisors were not warned yet (index question_to_warn)."""
-    return Question.objects.filter(status=OPEN, overdue__lt=Overdue.SUPERVISORS_WARNED, warn_at__lte=now)
 
 
 def flag_unanswered(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
@@ -56,14 +43,17 @@ def flag_unanswered(*, now: datetime | None = None, batch: int = BATCH) -> Sweep
     return result
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _flag_batch(now: datetime, batch: int) -> int:
-    rows = list(to_flag(now).select_for_update().order_by("due_at").values_list("pk", "due_at", "round")[:batch])
+    rows = list(
+        Question.objects.to_flag(now)
+        .select_for_update()
+        .order_by("due_at")
+        .values_list("pk", "due_at", "round")[:batch]
+    )
     if not rows:
         return 0
-    Question.objects.filter(pk__in=[pk for pk, _due, _round in rows], status=OPEN, overdue=Overdue.ON_TIME).update(
-        overdue=Overdue.OVERDUE
-    )
+    Question.objects.to_flag(now).filter(pk__in=[pk for pk, _due, _round in rows]).update(overdue=Overdue.OVERDUE)
     recorder.record_many(
         "inbox.question.flagged_overdue",
         [
@@ -74,16 +64,17 @@ def _flag_batch(now: datetime, batch: int) -> int:
     return len(rows)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _warn_batch(now: datetime, batch: int) -> int:
     rows = list(
-        to_warn(now).select_for_update().order_by("warn_at").values_list("pk", "queue_id", "round", "warn_at")[:batch]
+        Question.objects.to_warn(now)
+        .select_for_update()
+        .order_by("warn_at")
+        .values_list("pk", "queue_id", "round", "warn_at")[:batch]
     )
     if not rows:
         return 0
-    Question.objects.filter(
-        pk__in=[row[0] for row in rows], status=OPEN, overdue__lt=Overdue.SUPERVISORS_WARNED
-    ).update(overdue=Overdue.SUPERVISORS_WARNED)
+    Question.objects.to_warn(now).filter(pk__in=[row[0] for row in rows]).update(overdue=Overdue.SUPERVISORS_WARNED)
     supervisors = supervisors_by_queue({queue_id for _pk, queue_id, _round, _warn in rows})
     OverdueNotice.objects.bulk_create(
         [
@@ -112,30 +103,3 @@ def _warn_batch(now: datetime, batch: int) -> int:
         ],
     )
     return len(rows)
-
-
-def supervisors_by_queue(queue_ids: set[int]) -> dict[int, list[str]]:
-    """The active supervisors who answer each queue; a queue with none goes to every active supervisor, so that
-    no warning goes unread."""
-    granted = (
-        QueueUserObjectPermission.objects.filter(
-            content_object_id__in=queue_ids,
-            permission__codename="answer_queue",
-            user__status=Employee.Status.ACTIVE,
-            user__groups__name=Role.SUPERVISOR,
-        )
-        .order_by("user__employee_number")
-        .values_list("content_object_id", "user__employee_number")
-    )
-    numbers: dict[int, list[str]] = defaultdict(list)
-    for queue_id, number in granted:
-        numbers[queue_id].append(number)
-    if len(numbers) < len(queue_ids):
-        everyone = list(
-            Employee.objects.filter(status=Employee.Status.ACTIVE, groups__name=Role.SUPERVISOR)
-            .order_by("employee_number")
-            .values_list("employee_number", flat=True)
-        )
-        for queue_id in queue_ids - numbers.keys():
-            numbers[queue_id] = everyone
-    return numbers

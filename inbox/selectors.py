@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Employee
+from audit.models import AuditEntry
 
-from .models import Question, Reply
+from .models import MentionCursor, Question, Queue, Reply, ReplyTemplate, past_due_condition
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ def questions_for_inbox(
         queue_ids = [q for q in queue_ids if q == filters.queue_id]
     questions: QuerySet[Question] = Question.objects.filter(queue_id__in=queue_ids, status=filters.status)
     if filters.mine:
-        questions = questions.filter(holder=employee, lease_ends__gte=now)
+        questions = questions.held_by(employee, now)
     if filters.overdue:
-        questions = questions.filter(due_at__lt=now)
+        questions = questions.past_due(now)
     questions = questions.select_related("customer", "queue", "holder").order_by("-priority", "created_at", "id")
     position = _parse_position(filters.after) if filters.after else None
     if position is None:
@@ -82,7 +83,16 @@ def questions_for_inbox(
         if len(rows) <= size:
             rows += list(questions.filter(priority__lt=priority)[: size + 1 - len(rows)])
     next_after = _position(rows[size - 1]) if len(rows) > size else None
-    return InboxPage(rows[:size], next_after)
+    return InboxPage(with_states(rows[:size], now), next_after)
+
+
+def with_states(questions: list[Question], now: datetime) -> list[Question]:
+    """Mark each question with what the rows show (`held_now`, `past_due_now`), decided by the model's rules:
+    templates show these flags and never compare times themselves."""
+    for question in questions:
+        question.held_now = question.is_held(now)
+        question.past_due_now = question.status == Question.Status.OPEN and question.is_past_due(now)
+    return questions
 
 
 def conversation(question: Question):
@@ -93,6 +103,25 @@ def replies_of(question: Question):
     return Reply.objects.filter(question=question).select_related("author").order_by("created_at")
 
 
+def templates_for(queue: Queue) -> QuerySet[ReplyTemplate]:
+    """The reply templates offered in `queue`: its own and those for every queue."""
+    return ReplyTemplate.objects.filter(Q(queue__isnull=True) | Q(queue=queue)).order_by("position", "title")
+
+
+def outbox_waiting(*, limit: int = 100) -> list[Reply]:
+    """Replies not sent yet (queued, being sent, failed), in the order the worker takes them."""
+    return list(
+        Reply.objects.exclude(status=Reply.Status.SENT)
+        .select_related("question", "author")
+        .order_by("status", "next_attempt_at", "id")[:limit]
+    )
+
+
+def poll_paused_until(now: datetime) -> datetime | None:
+    """When X lets the worker poll again after a 429, if it is still waiting."""
+    return MentionCursor.objects.filter(paused_until__gt=now).values_list("paused_until", flat=True).first()
+
+
 def outbox_backlog() -> dict[str, int]:
     """How many replies wait, are being sent, or failed (sent ones are not backlog)."""
     counts = dict.fromkeys(Reply.Status.values, 0)
@@ -101,9 +130,7 @@ def outbox_backlog() -> dict[str, int]:
     return counts
 
 
-def question_history(question: Question):
-    from audit.models import AuditEntry
-
+def question_history(question: Question) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(target_type="inbox.question", target_id=str(question.pk)).order_by("id")
 
 
@@ -121,18 +148,14 @@ class QueueStanding:
 def desk_standing(now: datetime) -> list[QueueStanding]:
     """Unanswered, overdue (past the service level now) and warned questions per queue, and the oldest wait.
     One pass over the open questions' partial index."""
-    from django.db.models import Min, Q
-
-    from .models import Queue
-
     rows = {
         row["queue_id"]: row
-        for row in Question.objects.filter(status=Question.Status.OPEN)
+        for row in Question.objects.open()
         .values("queue_id")
         .annotate(
             # Names of their own: an annotation called "overdue" would shadow the field in the filters.
             n_unanswered=Count("pk"),
-            n_overdue=Count("pk", filter=Q(due_at__lt=now)),
+            n_overdue=Count("pk", filter=past_due_condition(now)),
             n_warned=Count("pk", filter=Q(overdue=Question.Overdue.SUPERVISORS_WARNED)),
             oldest=Min("waiting_since"),
         )
@@ -156,13 +179,12 @@ def desk_standing(now: datetime) -> list[QueueStanding]:
 def overdue_questions_query(queue_ids: list[int]) -> QuerySet[Question]:
     """Open questions the sweep flagged, longest past their service level first (index question_open_due)."""
     return (
-        Question.objects.filter(
-            status=Question.Status.OPEN, overdue__gt=Question.Overdue.ON_TIME, queue_id__in=queue_ids
-        )
+        Question.objects.flagged()
+        .filter(queue_id__in=queue_ids)
         .select_related("customer", "queue", "holder")
         .order_by("due_at", "id")
     )
 
 
-def overdue_questions(queue_ids: list[int], *, limit: int = 200) -> list[Question]:
-    return list(overdue_questions_query(queue_ids)[:limit])
+def overdue_questions(queue_ids: list[int], *, now: datetime, limit: int = 200) -> list[Question]:
+    return with_states(list(overdue_questions_query(queue_ids)[:limit]), now)

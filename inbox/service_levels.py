@@ -1,18 +1,15 @@
 """Service levels: how soon each question must be answered, and when its queue's supervisors are warned.
 
 A question's deadlines are stored on it (`due_at`, `warn_at`) when its round begins, so that the sweep reads
-them through an index instead of joining the levels for every open question. Changing a level reschedules
-the open questions it governs in one statement.
+them through an index instead of joining the levels for every open question. Changing a level
+(configuration.save_service_level) reschedules the open questions it governs in one statement.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
-
-from accounts.models import Employee
 
 from .models import Question, ServiceLevel
 
@@ -50,22 +47,10 @@ class ServiceLevels:
         return Deadlines(waiting_since + timedelta(minutes=within), waiting_since + timedelta(minutes=warn_after))
 
 
-@transaction.atomic
-def save_service_level(level: ServiceLevel, *, actor: Employee | None) -> ServiceLevel:
-    """Create or change a level (audited), then move the deadlines of the open questions it governs.
-
-    A question already flagged keeps its flag: the customer did wait that long.
-    """
-    from .services import save_setting
-
-    save_setting(level, actor=actor)
-    reschedule_open_questions(level.queue_id, level.priority)
-    return level
-
-
 def reschedule_open_questions(queue_id: int | None, priority: int) -> int:
-    """Recompute the deadlines of the open questions whose level is the one of (queue_id, priority)."""
-    governed = Question.objects.filter(status=Question.Status.OPEN, priority=priority)
+    """Recompute the deadlines of the open questions whose level is the one of (queue_id, priority), inside the
+    transaction that changed the level."""
+    governed = Question.objects.open().filter(priority=priority)
     if queue_id is not None:
         governed = governed.filter(queue_id=queue_id)
     else:

@@ -1,36 +1,20 @@
-"""State changes of the inbox: queues (administrators) and replies (employees)."""
+"""State changes of a question besides its claim: an employee's reply, a supervisor's close."""
 
-import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Employee
 from audit import recorder
 
-from .access import ensure_may_answer
-from .composer import is_valid_post, reply_text, weighted_length
+from .access import ensure_may_answer, ensure_may_supervise
+from .claims import parse_token
+from .composer import MAX_WEIGHTED_LENGTH, is_valid_post, reply_text, weighted_length
 from .errors import ClaimLost, InvalidReply, QuestionClosed, ReasonRequired
-from .models import Question, Reply
+from .models import RELEASED_CLAIM, Question, Reply
 from .tasks import enqueue_delivery
-
-
-@transaction.atomic
-def save_setting(obj: Model, *, actor: Employee | None) -> Model:
-    """Create or edit a piece of configuration (queue, routing rule, template), recording what changed."""
-    fields = [f.name for f in obj._meta.concrete_fields if f.name != "id"]
-    before = type(obj).objects.filter(pk=obj.pk).values(*fields).first() if obj.pk else None
-    obj.full_clean()
-    obj.save()
-    after = type(obj).objects.filter(pk=obj.pk).values(*fields).first()
-    if before == after:
-        return obj
-    verb = "created" if before is None else "changed"
-    recorder.record(f"{obj._meta.label_lower}.{verb}", actor=actor, target=obj, before=before, after=after)
-    return obj
 
 
 def check_reply_text(body: str, signature: str) -> str:
@@ -40,7 +24,7 @@ def check_reply_text(body: str, signature: str) -> str:
     text = reply_text(body, signature)
     if not is_valid_post(text):
         length = weighted_length(text)
-        if length > 280:
+        if length > MAX_WEIGHTED_LENGTH:
             raise InvalidReply(
                 _(
                     "The reply is %(length)s of 280 long with your signature. Shorten it, or point the customer "
@@ -52,7 +36,7 @@ def check_reply_text(body: str, signature: str) -> str:
     return text
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def send_reply(question: Question, *, actor: Employee, token: str, body: str, now: datetime | None = None) -> Reply:
     """Accept the holder's reply: the question is answered and the reply queued in the outbox, in one transaction.
 
@@ -62,19 +46,12 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
     now = now or timezone.now()
     ensure_may_answer(actor, question)
     text = check_reply_text(body, actor.signature)
-    try:
-        token = str(uuid.UUID(str(token)))
-    except ValueError:
-        raise ClaimLost() from None
-    won = Question.objects.filter(
-        pk=question.pk, holder=actor, claim_token=token, lease_ends__gte=now, status=Question.Status.OPEN
-    ).update(
-        status=Question.Status.ANSWERED,
-        answered_at=now,
-        holder=None,
-        claimed_at=None,
-        lease_ends=None,
-        claim_token=None,
+    token = parse_token(token)
+    won = (
+        Question.objects.open()
+        .held_by(actor, now)
+        .filter(pk=question.pk, claim_token=token)
+        .update(status=Question.Status.ANSWERED, answered_at=now, **RELEASED_CLAIM)
     )
     if won != 1:
         raise ClaimLost()
@@ -102,16 +79,15 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
     return reply
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_question(question: Question, *, actor: Employee, reason: str) -> Question:
     """A supervisor takes an open question out of the desk without an answer (spam, a duplicate, nothing to
     answer). Its overdue flag stops counting; a follow-up from the customer reopens it for a new round."""
+    ensure_may_supervise(actor, question)
     if not reason.strip():
         raise ReasonRequired()
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
-    won = Question.objects.filter(pk=question.pk, status=Question.Status.OPEN).update(
-        status=Question.Status.CLOSED, holder=None, claimed_at=None, lease_ends=None, claim_token=None
-    )
+    won = Question.objects.open().filter(pk=question.pk).update(status=Question.Status.CLOSED, **RELEASED_CLAIM)
     if won != 1:
         raise QuestionClosed()
     question.refresh_from_db()

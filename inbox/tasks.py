@@ -8,11 +8,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from channels.base import Channel
+from channels.x import x_channel_from_settings
 from replydesk.locks import single_flight
 
 from . import claims, ingest, notices, outbox, overdue, worker_health
-from .channels.base import Channel
-from .channels.x import x_channel_from_settings
 
 logger = logging.getLogger(__name__)
 

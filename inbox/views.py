@@ -12,19 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import ANSWERERS, STAFF_MANAGERS, require_role
-from accounts.models import Employee, Role
 
 from . import claims, outbox, selectors, services, worker_health
-from .access import access_question, access_queue, may_answer, queues_for
+from .access import SUPERVISORS, access_question, access_queue, may_answer, may_supervise, queue_ids_for, queues_for
 from .errors import AlreadyClaimed, InboxError
 from .forms import InboxFilterForm, ReasonForm, ReassignForm, ReplyForm
-from .models import MentionCursor, Question, Reply, ReplyTemplate
-
-SUPERVISORS = (Role.SUPERVISOR,)
-
-
-def _visible_queue_ids(employee: Employee) -> list[int]:
-    return list(queues_for(employee).values_list("pk", flat=True))
+from .models import Question
 
 
 @require_role(*ANSWERERS)
@@ -50,19 +43,18 @@ def queue_detail(request: HttpRequest, queue_id: int) -> HttpResponse:
 
 def _question_context(request: HttpRequest, question: Question, **extra) -> dict:
     now = timezone.now()
-    mine = question.holder_id == request.user.pk and question.is_held(now)
-    templates = ReplyTemplate.objects.filter(queue__isnull=True) | ReplyTemplate.objects.filter(queue=question.queue)
+    mine = question.is_held_by(request.user, now)
     return {
         "question": question,
         "now": now,
         "held_by_me": mine,
         "held_by_other": question.is_held(now) and not mine,
         "may_answer": may_answer(request.user, question),
-        "is_supervisor": request.user.has_role(*SUPERVISORS),
+        "is_supervisor": may_supervise(request.user),
         "posts": selectors.conversation(question),
         "replies": selectors.replies_of(question),
         "history": selectors.question_history(question),
-        "templates": templates.order_by("position", "title"),
+        "templates": selectors.templates_for(question.queue),
         "reply_form": ReplyForm(initial={"token": question.claim_token}) if mine else None,
         "reason_form": ReasonForm(),
         "close_form": ReasonForm(auto_id="close_%s"),
@@ -210,9 +202,7 @@ def outbox_status(request: HttpRequest) -> HttpResponse:
     context = {
         "backlog": selectors.outbox_backlog(),
         "budget": outbox.posting_budget(now),
-        "waiting": Reply.objects.filter(status__in=["queued", "sending", "failed"])
-        .select_related("question", "author")
-        .order_by("status", "next_attempt_at", "id")[:100],
+        "waiting": selectors.outbox_waiting(),
         "now": now,
     }
     return render(request, "inbox/outbox.html", context)
@@ -231,8 +221,8 @@ def close(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_role(*SUPERVISORS)
 def overdue_view(request: HttpRequest) -> HttpResponse:
-    queue_ids = _visible_queue_ids(request.user)
-    context = {"questions": selectors.overdue_questions(queue_ids), "now": timezone.now()}
+    now = timezone.now()
+    context = {"questions": selectors.overdue_questions(queue_ids_for(request.user), now=now), "now": now}
     return render(request, "inbox/overdue.html", context)
 
 
@@ -250,11 +240,9 @@ def desk_status(request: HttpRequest) -> HttpResponse:
             "oldest": min((s.oldest_waiting_since for s in standings if s.oldest_waiting_since), default=None),
         },
         "jobs": worker_health.job_panel(now),
-        "poll_paused_until": MentionCursor.objects.filter(paused_until__gt=now)
-        .values_list("paused_until", flat=True)
-        .first(),
+        "poll_paused_until": selectors.poll_paused_until(now),
         "backlog": selectors.outbox_backlog(),
-        "is_supervisor": request.user.has_role(*SUPERVISORS),
+        "is_supervisor": may_supervise(request.user),
     }
     template = "inbox/_status_panels.html" if request.htmx else "inbox/status.html"
     return render(request, template, context)

@@ -1,18 +1,58 @@
-"""Single-flight: a periodic job that is still running when its next run starts makes that run do nothing."""
+"""Every PostgreSQL advisory lock the desk takes, in one table, and the two ways to take one.
+
+- `transaction_lock(key)`: held until the surrounding transaction ends (pg_advisory_xact_lock); refuses to run
+  outside a transaction, where it would be released at once and guard nothing.
+- `single_flight(name)`: a periodic job that is still running when its next run starts makes that run do nothing
+  (a session lock, freed by the database if the worker dies).
+
+Keys of one kind never collide with the other: transaction locks take the one-key (bigint) form, single-flight
+locks the two-key form in a namespace of their own.
+"""
 
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import IntEnum, unique
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
-# The two-key form of PostgreSQL's advisory locks, in a namespace of its own, apart from the audit sealer's
-# one-key lock.
-_NAMESPACE = 0x5D_E5_C0
+
+@unique
+class TransactionLock(IntEnum):
+    # One sealer at a time gives chain positions in the order entries became visible (audit/sealer.py).
+    AUDIT_SEALER = 0x5EA1_A0D1
+    # Checking the posting budget and taking a slot must be one step for all workers (inbox/outbox.py).
+    POSTING_BUDGET = 0x0B0D_6E7
+
+
+# The two-key form's first key for every single-flight job; the second is the job name's CRC-32.
+SINGLE_FLIGHT_NAMESPACE = 0x5D_E5_C0
 # Without PostgreSQL (the embedded desk runs one worker), the cache holds the flag; it expires on its own
 # should the worker die in the middle.
 _CACHE_HOLD_SECONDS = 15 * 60
+
+
+class LockOutsideTransaction(RuntimeError):
+    """A transaction lock taken in autocommit mode is released as soon as it is taken."""
+
+
+def transaction_lock(key: TransactionLock) -> None:
+    """Wait for the lock `key` and hold it until the current transaction commits or rolls back.
+
+    Without PostgreSQL there is nothing to take: the embedded desk runs one worker process, and SQLite lets
+    one writer in at a time anyway.
+    """
+    if not connection.in_atomic_block:
+        raise LockOutsideTransaction(f"{key.name} must be taken inside transaction.atomic")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key)])
+
+
+def single_flight_key(name: str) -> int:
+    return zlib.crc32(name.encode()) - 2**31  # a signed 32-bit integer
 
 
 @contextmanager
@@ -26,9 +66,9 @@ def single_flight(name: str) -> Iterator[bool]:
         with _cache_flight(name) as acquired:
             yield acquired
         return
-    key = zlib.crc32(name.encode()) - 2**31  # a signed 32-bit integer
+    key = single_flight_key(name)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_NAMESPACE, key])
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [SINGLE_FLIGHT_NAMESPACE, key])
         acquired = cursor.fetchone()[0]
     if not acquired:
         yield False
@@ -38,7 +78,7 @@ def single_flight(name: str) -> Iterator[bool]:
     finally:
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_NAMESPACE, key])
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SINGLE_FLIGHT_NAMESPACE, key])
         except DatabaseError:
             # The connection broke during the job; the lock went with it.
             connection.close()

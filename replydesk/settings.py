@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "accounts",
     "inbox",
     "audit",
+    # The fake X server, the simulated customers and the demo seed (`make run` and the tests): management
+    # commands only, never imported by the desk.
+    "demo",
 ]
 
 MIDDLEWARE = [

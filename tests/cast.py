@@ -4,17 +4,14 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts import services
 from accounts.models import Employee, Role
-from inbox import services as inbox_services
+from inbox import configuration
 from inbox.models import Queue
 
 PASSWORD = "correct-horse-battery-staple"
 
 
 def make_queue(name: str) -> Queue:
-    from django.db import transaction
-
-    with transaction.atomic():
-        return inbox_services.save_setting(Queue(name=name, description=f"{name} questions"), actor=None)
+    return configuration.save_setting(Queue(name=name, description=f"{name} questions"), actor=None)
 
 
 def sign_up(number: str, email: str | None = None, password: str = PASSWORD) -> Employee:
@@ -31,8 +28,6 @@ def approved(number: str, *, by: Employee, role: Role, queues=(), with_totp: boo
 
 
 def administrator(number: str = "A900") -> Employee:
-    admin = services.bootstrap_administrator(
-        employee_number=number, email=f"{number.lower()}@example.com", password=PASSWORD
-    )
+    admin = Employee.objects.create_superuser(number, f"{number.lower()}@example.com", PASSWORD)
     TOTP.activate(admin, generate_totp_secret())
     return admin

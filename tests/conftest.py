@@ -1,17 +1,26 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from accounts import services
 from accounts.models import Role
-from audit.models import AuditEntry
-from inbox.channels.fake_x import FakeX
-from inbox.channels.x import x_channel_from_settings
+from channels.x import x_channel_from_settings
+from demo.fake_x import FakeX
+from inbox.configuration import save_setting
 from inbox.ingest import ingest_mentions
-from inbox.models import Question
+from inbox.models import Question, RoutingRule
 
 from . import cast
+
+# `make test` runs every property test on the same examples each time (derandomized: a failure is the code's,
+# never the draw's); `make test-explore` (HYPOTHESIS_PROFILE=explore) draws new ones and keeps what it finds.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +74,6 @@ def people(db) -> Cast:
     return Cast()
 
 
-def actions_since(entry_id: int) -> list[str]:
-    return list(AuditEntry.objects.filter(id__gt=entry_id).order_by("id").values_list("action", flat=True))
-
-
-def last_entry_id() -> int:
-    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The cast signs up ten people per test; PBKDF2's deliberate slowness buys nothing here.
@@ -105,3 +106,15 @@ def ask(fake_x, channel):
         return Question.objects.get(posts__network_id=post_id)
 
     return asking
+
+
+@pytest.fixture
+def routed_to_a(people) -> RoutingRule:
+    """Questions that mention an order land in queue A (E100 answers it, E200 does not)."""
+    return save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+
+
+@pytest.fixture
+def question_in_a(routed_to_a, ask) -> Question:
+    """A customer's question routed to queue A, open and free."""
+    return ask("Where is my order?")

@@ -55,6 +55,14 @@ def test_bad_boolean_is_named_in_the_error():
     assert "DEBUG must be one of" in result.stderr
 
 
+def test_check_deploy_warns_when_x_calls_go_somewhere_else_than_x():
+    result = manage("check", "--deploy", env={**PRODUCTION, "X_API_BASE_URL": "http://127.0.0.1:8099"})
+    assert "replydesk.W001" in result.stdout + result.stderr
+    assert "X_API_BASE_URL" in result.stdout + result.stderr
+    strict = manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "X_API_BASE_URL": "http://x"})
+    assert strict.returncode != 0
+
+
 def test_demo_mode_is_refused_in_production():
     result = manage("check", "--deploy", env={**PRODUCTION, "DEMO_MODE": "true"})
     assert result.returncode != 0

@@ -240,8 +240,8 @@ CASES = [
 @pytest.fixture
 def people(people, ask):
     """The cast, plus a question asked in queue A."""
+    from inbox.configuration import save_setting
     from inbox.models import RoutingRule
-    from inbox.services import save_setting
 
     save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     people.question = ask("Where is my order?")
@@ -473,8 +473,8 @@ def crowd(people, ask):
     """The cast and its question in queue A, plus a question in queue B and one of queue A held by E300."""
     from accounts.models import Role
     from inbox import claims
+    from inbox.configuration import save_setting
     from inbox.models import RoutingRule
-    from inbox.services import save_setting
     from tests import cast
 
     save_setting(RoutingRule(name="to B", keywords="repair", queue=people.queue_b), actor=None)
@@ -502,7 +502,7 @@ OTHERS_CASES = [
 @pytest.mark.parametrize(("row", "persona"), OTHERS_CASES)
 def test_other_peoples_objects_stay_out_of_reach(client, crowd, row, persona):
     from inbox.models import Question
-    from tests.conftest import actions_since, last_entry_id
+    from tests.helpers import actions_since, last_entry_id
 
     name, method, args_of, data, outcomes = row
     user = _persona_user(crowd, persona)

@@ -6,7 +6,7 @@ from accounts import services
 from accounts.errors import InvalidTransition
 from accounts.models import Employee, Role
 from tests.concurrency import at_once
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -65,7 +65,7 @@ def test_sign_in_of_a_supervisor_asks_for_the_totp_code(people):
 
 
 def test_setting_up_totp_through_the_pages_is_audited(people, django_capture_on_commit_callbacks):
-    from tests.conftest import actions_since, last_entry_id
+    from tests.helpers import actions_since, last_entry_id
 
     person = cast.approved("Q100", by=people.administrator, role=Role.SUPERVISOR, with_totp=False)
     client = Client()

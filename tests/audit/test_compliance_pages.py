@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from audit import selectors
 from audit.models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
-from tests.conftest import last_entry_id
+from tests.helpers import last_entry_id
 
 
 def signed_in(person) -> Client:
@@ -186,12 +186,9 @@ def test_pages_never_count_or_skip_with_offset(people, officer):
 
 
 @pytest.fixture
-def claimed(people, ask):
+def claimed(people, routed_to_a, ask):
     from inbox import claims
-    from inbox.models import RoutingRule
-    from inbox.services import save_setting
 
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     question = ask("Where is my order?")
     claims.claim(question, actor=people.employee_a)
     return question

@@ -6,16 +6,15 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from inbox import claims, outbox, services
+from inbox import claims, configuration, outbox, services
 from inbox.errors import InboxError
 from inbox.models import Queue, RoutingRule
 from tests import cast
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 
 
 @pytest.fixture
-def desk(people, ask):
-    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+def desk(people, routed_to_a, ask):
     people.question = ask("Where is my order?")
     people.colleague = cast.approved("E101", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
     return people
@@ -66,11 +65,11 @@ ACTIONS = {
         "inbox.reply.failed",
     ),
     "queue_created": (
-        lambda d, x, c: services.save_setting(Queue(name="New queue"), actor=d.administrator),
+        lambda d, x, c: configuration.save_setting(Queue(name="New queue"), actor=d.administrator),
         "inbox.queue.created",
     ),
     "rule_changed": (
-        lambda d, x, c: services.save_setting(_changed_rule(), actor=d.administrator),
+        lambda d, x, c: configuration.save_setting(_changed_rule(), actor=d.administrator),
         "inbox.routingrule.changed",
     ),
 }

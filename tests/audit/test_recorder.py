@@ -10,8 +10,9 @@ from accounts.errors import AccountActionError
 from accounts.models import Employee, Role
 from audit import recorder
 from audit.models import AuditEntry
+from inbox.access import queues_for
 from tests import cast
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 
 ACTIONS = {
     "sign_up": (lambda p: cast.sign_up("N100"), "accounts.employee.signed_up"),
@@ -58,7 +59,7 @@ def test_each_action_writes_exactly_one_entry(people, name):
 def test_an_action_whose_entry_cannot_be_written_changes_nothing(people, monkeypatch, name):
     action, _code = ACTIONS[name]
     before = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
-    grants_before = sorted(services.employee_queues(people.employee_a).values_list("pk", flat=True))
+    grants_before = sorted(queues_for(people.employee_a).values_list("pk", flat=True))
 
     def broken_insert(*args, **kwargs):
         raise DatabaseError("audit table unavailable")
@@ -70,7 +71,7 @@ def test_an_action_whose_entry_cannot_be_written_changes_nothing(people, monkeyp
     monkeypatch.undo()
     after = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
     assert after == before
-    assert sorted(services.employee_queues(people.employee_a).values_list("pk", flat=True)) == grants_before
+    assert sorted(queues_for(people.employee_a).values_list("pk", flat=True)) == grants_before
     assert actions_since(mark) == []
 
 

@@ -6,8 +6,8 @@ from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from inbox.configuration import save_setting
 from inbox.models import Reply, RoutingRule
-from inbox.services import save_setting
 from replydesk.celery import app as celery_app
 from tests import cast
 

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from accounts import services as accounts_services
 from accounts.models import Role
 from inbox import overdue
+from inbox.configuration import save_setting
 from inbox.models import Question, RoutingRule
-from inbox.services import save_setting
 from tests import cast
-from tests.worker.conftest import wind_back
+from tests.helpers import wind_back
 
 from .test_signup_and_approval import SUPERVISOR_SECRET, current_totp_code
 

@@ -21,10 +21,9 @@ from django.urls import reverse
 from accounts.models import Employee
 from audit.models import AuditEntry
 from inbox import claims
-from inbox.models import Question, Reply, RoutingRule
-from inbox.services import save_setting
+from inbox.models import Question, Reply
 from replydesk.database_errors import DatabaseUnavailableMiddleware
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 from tests.worker.processes import database_url, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,8 +136,7 @@ ACTIONS = {
 
 
 @pytest.fixture
-def desk(people, ask):
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+def desk(people, routed_to_a, ask):
     people.question = ask("Where is my order?")
     return people
 

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from inbox import claims, services
+from inbox import claims, configuration, services
 from inbox.ingest import ingest_mentions
 from inbox.models import Question, Reply, RoutingRule
 from inbox.tasks import drain_outbox
@@ -131,7 +131,7 @@ def beat():
 
 def accept_replies(people, fake_x, channel, count: int) -> list[Reply]:
     """Customers ask on X, one ingestion run reads them all, and employee_a claims and answers each one."""
-    services.save_setting(RoutingRule(name="orders to A", keywords="order", queue=people.queue_a), actor=None)
+    configuration.save_setting(RoutingRule(name="orders to A", keywords="order", queue=people.queue_a), actor=None)
     post_ids = [fake_x.mention(f"customer_{n}", f"Where is my order {n}?") for n in range(count)]
     ingest_mentions(channel)
     questions = list(Question.objects.filter(source_post_id__in=post_ids).order_by("pk"))

@@ -20,8 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from inbox.models import Question, Reply, RoutingRule
-from inbox.services import save_setting
+from inbox.models import Question, Reply
 from inbox.tasks import drain_outbox
 from tests.worker.processes import Redis, Web, Worker, eventually, fake_x_env
 
@@ -106,9 +105,8 @@ def claim_and_answer(browser: Browser, question: Question, body: str) -> request
 
 
 def test_the_desk_serves_claims_and_queues_a_reply_while_redis_is_down_and_posts_it_once_redis_is_back(
-    people, ask, fake_x, redis_server, web, worker
+    people, routed_to_a, ask, fake_x, redis_server, web, worker
 ):
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     question = ask("Where is my order?", customer="oda")
     later = ask("My order has not arrived.", customer="sato")
     browser = Browser(web, people.employee_a)

@@ -7,20 +7,19 @@ from django.utils import timezone
 
 from accounts.models import Role
 from inbox import claims, services
+from inbox.configuration import save_setting
 from inbox.errors import AlreadyClaimed, ClaimLost, NotAllowedToAnswer, QuestionClosed
-from inbox.models import Question, Reply
+from inbox.models import Question, Reply, RoutingRule
 from tests import cast
 from tests.concurrency import at_once
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 
 
 @pytest.fixture
-def desk(people, ask):
+def desk(people, routed_to_a, ask):
     """The cast, plus a question asked in queue A (the cast's employee_a may answer it; employee_b may not)."""
-    from inbox.models import Queue, RoutingRule
-    from inbox.services import save_setting
+    from inbox.models import Queue
 
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     people.question = ask("Where is my order #1234?")
     assert people.question.queue == people.queue_a
     people.queue_a = Queue.objects.get(pk=people.queue_a.pk)
@@ -130,9 +129,12 @@ def test_answered_question_cannot_be_claimed(desk):
 def test_next_question_hands_out_highest_priority_then_oldest(desk, ask):
     from inbox.models import Priority
 
+    save_setting(
+        RoutingRule(name="broken", keywords="broken", queue=desk.queue_a, priority=Priority.URGENT), actor=None
+    )
     later = ask("Another order question", customer="ito")
-    urgent = ask("My order arrived broken", customer="mori")
-    Question.objects.filter(pk=urgent.pk).update(priority=Priority.URGENT)
+    urgent = ask("My parcel arrived broken", customer="mori")
+    assert (urgent.queue, urgent.priority) == (desk.queue_a, Priority.URGENT)
     assert claims.next_question_for(desk.employee_a).pk == urgent.pk
     assert claims.next_question_for(desk.employee_a).pk == desk.question.pk
     assert claims.next_question_for(desk.employee_a).pk == later.pk
@@ -153,11 +155,7 @@ def test_expired_claims_are_released_in_one_sweep(desk):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_number", range(5))
-def test_sixteen_employees_claiming_at_once_have_exactly_one_winner(people, ask, round_number):
-    from inbox.models import RoutingRule
-    from inbox.services import save_setting
-
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+def test_sixteen_employees_claiming_at_once_have_exactly_one_winner(people, routed_to_a, ask, round_number):
     question = ask(f"Order question {round_number}")
     staff = [
         cast.approved(f"E{300 + i}", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
@@ -181,11 +179,7 @@ def test_sixteen_employees_claiming_at_once_have_exactly_one_winner(people, ask,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_next_question_gives_simultaneous_employees_different_questions(people, ask):
-    from inbox.models import RoutingRule
-    from inbox.services import save_setting
-
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+def test_next_question_gives_simultaneous_employees_different_questions(people, routed_to_a, ask):
     for i in range(8):
         ask(f"Order question {i}", customer=f"customer{i}")
     staff = [

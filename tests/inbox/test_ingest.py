@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from inbox.channels.base import RateLimited
+from channels.base import RateLimited
+from inbox import configuration
 from inbox.ingest import ingest_mentions
 from inbox.models import MentionCursor, Post, Priority, Question, RoutingRule
 from tests import cast
@@ -102,11 +103,10 @@ def test_follow_up_reopens_an_answered_question_for_a_new_round(db, fake_x, ask)
 
 
 def test_routing_rules_choose_queue_and_priority(db, fake_x, ask):
-    from inbox import services
     from inbox.models import Queue
 
-    returns = services.save_setting(Queue(name="Returns"), actor=None)
-    services.save_setting(
+    returns = configuration.save_setting(Queue(name="Returns"), actor=None)
+    configuration.save_setting(
         RoutingRule(name="returns", keywords="return\n返品", queue=returns, priority=Priority.HIGH), actor=None
     )
     routed = ask("How do I RETURN a broken kettle?")
@@ -131,9 +131,7 @@ def test_a_follow_up_fetched_with_its_question_is_stored_after_it(db, fake_x, ch
 def test_the_default_queue_cannot_be_renamed_away(db, ask):
     from django.core.exceptions import ValidationError
 
-    from inbox import services
-
     general = ask("What time do you open?").queue
     general.name = "Misc"
     with pytest.raises(ValidationError):
-        services.save_setting(general, actor=None)
+        configuration.save_setting(general, actor=None)

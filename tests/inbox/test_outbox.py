@@ -7,15 +7,13 @@ from django.utils import timezone
 
 from inbox import claims, outbox, services
 from inbox.models import Question, Reply
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id
 
 
 @pytest.fixture
-def queued(people, ask):
+def queued(people, routed_to_a, ask):
     """A reply by employee_a, accepted and waiting in the outbox."""
-    from inbox.models import RoutingRule
 
-    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     question = ask("When does my order arrive? 注文はいつ届きますか", customer="nakamura")
     held = claims.claim(question, actor=people.employee_a)
     return services.send_reply(
@@ -119,14 +117,12 @@ def test_spent_budget_keeps_replies_waiting_in_order(queued, fake_x, channel, se
 
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_outage_does_not_fail_the_send_and_the_drain_sends_it_later(
-    people, ask, fake_x, channel, monkeypatch, caplog
+    people, routed_to_a, ask, fake_x, channel, monkeypatch, caplog
 ):
     from kombu.exceptions import OperationalError
 
     from inbox import tasks
-    from inbox.models import RoutingRule
 
-    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     question = ask("Where is my order?", customer="oda")
     held = claims.claim(question, actor=people.employee_a)
 
@@ -186,12 +182,12 @@ def test_a_search_refusal_during_reconciliation_leaves_the_reply_for_later(queue
 
 
 @pytest.mark.django_db(transaction=True)
-def test_workers_delivering_at_once_never_spend_the_last_slot_twice(people, ask, fake_x, channel, settings):
-    from inbox.models import RoutingRule
+def test_workers_delivering_at_once_never_spend_the_last_slot_twice(
+    people, routed_to_a, ask, fake_x, channel, settings
+):
     from tests.concurrency import at_once
 
     settings.POSTING_BUDGET = 1
-    services.save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     replies = []
     for n in range(4):
         held = claims.claim(ask(f"Where is my order {n}?", customer=f"c{n}"), actor=people.employee_a)

@@ -1,23 +1,22 @@
 """The inbox pages: who holds what, filters, paging by keyset, composing and sending."""
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Role
 from inbox import claims
-from inbox.models import Question, Reply, ReplyTemplate, RoutingRule
-from inbox.services import save_setting
+from inbox.configuration import save_setting
+from inbox.models import Priority, Question, Reply, ReplyTemplate, RoutingRule
 from tests import cast
+from tests.helpers import wind_back
 
 
 @pytest.fixture
-def desk(people, ask):
-    save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
+def desk(people, routed_to_a, ask):
     people.question = ask("Where is my order? 注文はどこですか", customer="kato")
     people.colleague = cast.approved("E101", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
     return people
@@ -92,7 +91,7 @@ def test_a_reply_too_long_is_refused_with_its_length(desk):
 def test_inbox_filters_mine_overdue_and_queue(desk, ask):
     other = ask("Another order question", customer="ota")
     claims.claim(other, actor=desk.employee_a)
-    Question.objects.filter(pk=desk.question.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    wind_back([desk.question], minutes=settings.SERVICE_LEVEL_MINUTES[desk.question.priority] + 5)
     client = signed_in(desk.employee_a)
     mine = client.get(reverse("inbox:inbox") + "?mine=on").content.decode()
     assert f"#{other.pk}<" in mine and f"#{desk.question.pk}<" not in mine
@@ -154,11 +153,15 @@ def test_keyset_pages_follow_priority_then_age_across_priorities(desk, fake_x, c
     from inbox.selectors import InboxFilters, questions_for_inbox
 
     settings.INBOX_PAGE_SIZE = 4
+    for priority in Priority:
+        save_setting(
+            RoutingRule(name=f"level {priority}", keywords=f"level{priority}", queue=desk.queue_a, priority=priority),
+            actor=None,
+        )
     for i in range(21):
-        fake_x.mention(f"buyer{i}", f"order question {i}")
+        fake_x.mention(f"buyer{i}", f"question {i}, level{i % 4}")
     ingest_mentions(channel)
-    for index, question in enumerate(Question.objects.order_by("id")):
-        Question.objects.filter(pk=question.pk).update(priority=index % 4)
+    assert set(Question.objects.values_list("priority", flat=True)) == set(Priority.values)
     expected = list(
         Question.objects.filter(queue=desk.queue_a, status="open")
         .order_by("-priority", "created_at", "id")

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -17,9 +18,8 @@ from audit.models import AuditEntry
 from inbox import claims
 from inbox.models import OverdueNotice, Question, WorkerRun
 from inbox.tasks import flag_unanswered, release_expired_claims
-from tests.conftest import actions_since, last_entry_id
+from tests.helpers import actions_since, last_entry_id, wind_back
 
-from .conftest import wind_back
 from .processes import Worker, database_url, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,9 +70,9 @@ def test_the_worker_flags_overdue_questions_and_warns_supervisors_once(desk, ask
 
 def test_the_worker_releases_claims_whose_lease_ended(desk, ask_many, worker):
     stale, fresh = ask_many(2)
-    claims.claim(stale, actor=desk.employee_a)
+    # The stale claim was made a lease and a minute ago.
+    claims.claim(stale, actor=desk.employee_a, now=timezone.now() - settings.CLAIM_LEASE - timedelta(minutes=1))
     claims.claim(fresh, actor=desk.employee_a)
-    Question.objects.filter(pk=stale.pk).update(lease_ends=timezone.now() - timedelta(minutes=1))
     mark = last_entry_id()
 
     run_and_wait(worker, release_expired_claims, "release-expired-claims")

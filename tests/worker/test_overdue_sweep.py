@@ -8,13 +8,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import claims, notices, overdue, service_levels, services
+from inbox import claims, configuration, notices, overdue, services
 from inbox.errors import QuestionClosed, ReasonRequired
 from inbox.models import OverdueNotice, Priority, Question, ServiceLevel
 from tests.concurrency import at_once
-from tests.conftest import actions_since, last_entry_id
-
-from .conftest import wind_back
+from tests.helpers import actions_since, last_entry_id, wind_back
 
 NORMAL_MINUTES = 120  # SERVICE_LEVEL_MINUTES_NORMAL's default; supervisors are warned at twice that
 
@@ -32,11 +30,11 @@ def test_a_new_question_gets_its_deadlines_from_the_default_service_level(desk, 
 
 
 def test_a_queue_level_wins_over_the_default_level_of_its_priority(desk, ask):
-    service_levels.save_service_level(
+    configuration.save_service_level(
         ServiceLevel(queue=None, priority=Priority.NORMAL, answer_within_minutes=60, warn_after_minutes=90),
         actor=desk.administrator,
     )
-    service_levels.save_service_level(
+    configuration.save_service_level(
         ServiceLevel(queue=desk.queue_a, priority=Priority.NORMAL, answer_within_minutes=30, warn_after_minutes=45),
         actor=desk.administrator,
     )
@@ -52,7 +50,7 @@ def test_changing_a_level_moves_the_deadlines_of_open_questions_it_governs(desk,
     question = ask("Where is my order #3?")
     other_queue = ask("Do you sell gift cards?")
     mark = last_entry_id()
-    service_levels.save_service_level(
+    configuration.save_service_level(
         ServiceLevel(queue=desk.queue_a, priority=Priority.NORMAL, answer_within_minutes=10, warn_after_minutes=20),
         actor=desk.administrator,
     )

@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox import tasks
-
-from .conftest import wind_back
+from tests.helpers import wind_back
 
 NORMAL_MINUTES = 120
 

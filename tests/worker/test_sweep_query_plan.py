@@ -47,11 +47,14 @@ def assert_walks_an_index(queryset, index: str) -> None:
 def test_flagging_reads_the_index_of_questions_not_flagged_yet(hundred_thousand_questions):
     now = timezone.now()
     assert_walks_an_index(
-        overdue.to_flag(now).select_for_update().order_by("due_at").values_list("pk", "due_at", "round")[:5000],
+        Question.objects.to_flag(now)
+        .select_for_update()
+        .order_by("due_at")
+        .values_list("pk", "due_at", "round")[:5000],
         "question_to_flag",
     )
     assert_walks_an_index(
-        overdue.to_warn(now).select_for_update().order_by("warn_at").values_list("pk", "queue_id")[:5000],
+        Question.objects.to_warn(now).select_for_update().order_by("warn_at").values_list("pk", "queue_id")[:5000],
         "question_to_warn",
     )
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
+from channels.base import RateLimited
 from inbox import tasks
-from inbox.channels.base import RateLimited
 from inbox.models import MentionCursor, Question, WorkerRun
 from replydesk.locks import single_flight
 

@@ -25,6 +25,7 @@ from .base import (
     PostedReply,
     RateLimited,
     TemporaryChannelError,
+    ensure_outside_transaction,
 )
 
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")  # tweepy 4.17 calls api.twitter.com
@@ -292,6 +293,7 @@ class XChannel:
         return replies[-1][0] if replies else None
 
     def _call(self, doing: str, method, **kwargs):
+        ensure_outside_transaction(doing)
         try:
             return method(**kwargs)
         except tweepy.TooManyRequests as e:

@@ -1,12 +1,14 @@
-"""Create the demo desk of `make run`: queues and one account per role, all made through the services."""
+"""Create the demo desk of `make run`: queues and one account per role, all made through the services.
+
+Each service call is its own transaction, as in the desk; each step skips what exists, so a seed interrupted
+part-way finishes on the next run.
+"""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts import services
 from accounts.models import Employee, Role
-from inbox import service_levels
-from inbox import services as inbox_services
+from inbox import configuration
 from inbox.models import Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 DEMO_PASSWORD = "replydesk-demo"
@@ -65,41 +67,44 @@ class Command(BaseCommand):
     help = "Create demo queues and one account per role (skips what exists). For the embedded desk only."
 
     def handle(self, *args, **options):
-        if Employee.objects.filter(employee_number="A001").exists():
-            self.stdout.write("Demo accounts exist already.")
-        else:
-            with transaction.atomic():
-                self._seed()
+        admin = Employee.objects.filter(employee_number="A001").first()
+        if admin is None:
+            admin = Employee.objects.create_superuser("A001", "admin@example.com", DEMO_PASSWORD)
+        queues = {name: self._queue(name, description, admin) for name, description in QUEUES}
+        for name, keywords, queue_name, priority in RULES:
+            if not RoutingRule.objects.filter(name=name).exists():
+                configuration.save_setting(
+                    RoutingRule(name=name, keywords=keywords, queue=queues[queue_name], priority=priority), actor=admin
+                )
+        for position, (title, text, queue_name) in enumerate(TEMPLATES):
+            if not ReplyTemplate.objects.filter(title=title).exists():
+                configuration.save_setting(
+                    ReplyTemplate(title=title, body=text, queue=queues.get(queue_name), position=position), actor=admin
+                )
+        for priority, within, warn_after in SERVICE_LEVELS:
+            if not ServiceLevel.objects.filter(queue__isnull=True, priority=priority).exists():
+                configuration.save_service_level(
+                    ServiceLevel(priority=priority, answer_within_minutes=within, warn_after_minutes=warn_after),
+                    actor=admin,
+                )
+        for number, email, role, queue_names in PEOPLE:
+            self._person(number, email, role, [queues[name] for name in queue_names], admin)
         self._print_accounts()
 
-    def _seed(self) -> None:
-        admin = services.bootstrap_administrator(
-            employee_number="A001", email="admin@example.com", password=DEMO_PASSWORD
-        )
-        queues = {}
-        for name, description in QUEUES:
-            queues[name] = Queue.objects.filter(name=name).first() or inbox_services.save_setting(
-                Queue(name=name, description=description), actor=admin
-            )
-        for name, keywords, queue_name, priority in RULES:
-            inbox_services.save_setting(
-                RoutingRule(name=name, keywords=keywords, queue=queues[queue_name], priority=priority), actor=admin
-            )
-        for position, (title, text, queue_name) in enumerate(TEMPLATES):
-            inbox_services.save_setting(
-                ReplyTemplate(title=title, body=text, queue=queues.get(queue_name), position=position), actor=admin
-            )
-        for priority, within, warn_after in SERVICE_LEVELS:
-            service_levels.save_service_level(
-                ServiceLevel(priority=priority, answer_within_minutes=within, warn_after_minutes=warn_after),
-                actor=admin,
-            )
-        for number, email, role, queue_names in PEOPLE:
+    @staticmethod
+    def _queue(name: str, description: str, admin: Employee) -> Queue:
+        existing = Queue.objects.filter(name=name).first()
+        return existing or configuration.save_setting(Queue(name=name, description=description), actor=admin)
+
+    @staticmethod
+    def _person(number: str, email: str, role: Role | None, queues: list[Queue], admin: Employee) -> None:
+        person = Employee.objects.filter(employee_number=number).first()
+        if person is None:
             person = Employee(employee_number=number, email=email)
             person.set_password(DEMO_PASSWORD)
             services.register_employee(person)
-            if role is not None:
-                services.approve_employee(person, actor=admin, role=role, queues=[queues[name] for name in queue_names])
+        if role is not None and person.status == Employee.Status.PENDING:
+            services.approve_employee(person, actor=admin, role=role, queues=queues)
 
     def _print_accounts(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {DEMO_PASSWORD})"))

@@ -5,8 +5,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from inbox.channels.fake_x import FakeX
-from inbox.channels.fake_x.customers import CustomerSimulator, SimulatedPost
+from demo.fake_x import FakeX
+from demo.fake_x.customers import CustomerSimulator, SimulatedPost
 
 
 class Command(BaseCommand):

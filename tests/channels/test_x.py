@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from inbox.channels.base import (
+from channels.base import (
     Author,
     MentionPage,
     PermanentChannelError,
@@ -14,9 +14,9 @@ from inbox.channels.base import (
     RateLimited,
     TemporaryChannelError,
 )
-from inbox.channels.fake_x import FakeX
-from inbox.channels.fake_x.customers import QUESTIONS, CustomerSimulator
-from inbox.channels.x import RedirectingAdapter, XChannel, make_x_channel, x_channel_from_settings
+from channels.x import RedirectingAdapter, XChannel, make_x_channel, x_channel_from_settings
+from demo.fake_x import FakeX
+from demo.fake_x.customers import QUESTIONS, CustomerSimulator
 
 ACCOUNT_ID = "1600000000000000001"
 USERNAME = "replydesk_support"

@@ -2,11 +2,14 @@
 
 The X adapter (x.py) is the only module that imports tweepy; services and tasks speak this protocol.
 Errors are split by what the caller must do: retry later (temporary, rate-limited) or give up (permanent).
+This package knows nothing of the desk: it speaks the network's terms and Python's, never the inbox's models.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from django.db import connection
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,19 @@ class RateLimited(TemporaryChannelError):
 
 class PermanentChannelError(ChannelError):
     """Any other 4xx (duplicate text, deleted post, forbidden): retrying will not help."""
+
+
+class CalledInsideTransaction(RuntimeError):
+    """A network call was made inside a database transaction: it would hold the transaction's locks for as long
+    as the network takes, and a rollback cannot take back a post the network made."""
+
+
+def ensure_outside_transaction(doing: str) -> None:
+    """Refuse a network call inside transaction.atomic. The test suite's own wrapping transaction (Django's
+    TestCase marks its blocks) is not one the desk opened, so it does not count."""
+    opened_by_the_desk = [block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)]
+    if opened_by_the_desk:
+        raise CalledInsideTransaction(f"{doing} was called inside a database transaction")
 
 
 class Channel(Protocol):

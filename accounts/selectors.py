@@ -1,0 +1,33 @@
+"""Read-only queries of the staff pages."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+
+from inbox.access import queues_for
+from inbox.models import Queue
+
+from .models import Employee
+
+STAFF_PAGE_SIZE = 50
+
+
+def staff_counts() -> dict[str, int]:
+    """How many people are in each status (the tabs of the staff list)."""
+    return dict(Employee.objects.values_list("status").annotate(n=Count("pk")).order_by())
+
+
+def staff_page(status: str, page_number: str | None) -> Page:
+    """One page of the people in `status`, longest waiting first."""
+    people = Employee.objects.filter(status=status).prefetch_related("groups").order_by("date_joined", "pk")
+    return Paginator(people, STAFF_PAGE_SIZE).get_page(page_number)
+
+
+def queue_grants(employee: Employee) -> list[tuple[Queue, bool]]:
+    """Every queue, with whether `employee` may answer it (the queue panel)."""
+    granted = set(queues_for(employee).values_list("pk", flat=True))
+    return [(queue, queue.pk in granted) for queue in Queue.objects.all()]
+
+
+def queue_or_404(queue_id: int) -> Queue:
+    return get_object_or_404(Queue, pk=queue_id)
