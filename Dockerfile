@@ -11,7 +11,9 @@ RUN pip install -r requirements.txt
 COPY . .
 # collectstatic needs settings but no secrets: a build-only key and DEBUG make them load.
 RUN DEBUG=true SECRET_KEY=build-only REPLYDESK_VAR_DIR=/tmp/build-var python manage.py collectstatic --no-input -v 0 \
-    && mkdir -p /app/var && chown replydesk /app/var
+    && mkdir -p /app/var /anchors && chown replydesk /app/var /anchors
+# /anchors: docker-compose mounts the audit anchors' volume there (for the worker only); a new named volume takes
+# this directory's owner, so the worker, running as replydesk, can append to it.
 
 USER replydesk
 EXPOSE 8000

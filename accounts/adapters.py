@@ -1,22 +1,46 @@
-"""allauth hooks: sign-up goes through the accounts services, and TOTP secrets are stored encrypted."""
+"""allauth hooks: sign-up goes through the accounts services, addresses are refused before a column would cut
+them, reset links go to verified addresses only (and are audited), and TOTP secrets are stored encrypted."""
 
 import base64
 import hashlib
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from . import services
+from .backends import verified_addresses
+from .models import Employee
 from .numbers import normalize_employee_number, validate_employee_number
+
+# allauth copies a sign-up's address into both columns and cuts it to fit Employee.email without a word (a
+# 255-character address was stored as a different one); the add-address page would fail on EmailAddress.email.
+EMAIL_MAX_LENGTH = min(Employee._meta.get_field("email").max_length, EmailAddress._meta.get_field("email").max_length)
 
 
 class EmployeeAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "SIGNUP_OPEN", True)
+
+    def clean_email(self, email: str) -> str:
+        """Every address a person types (sign-up, the e-mail page, a reset request) fits the columns whole."""
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError(
+                ngettext(
+                    "An e-mail address may have at most %(limit)d character; this one has %(length)d.",
+                    "An e-mail address may have at most %(limit)d characters; this one has %(length)d.",
+                    EMAIL_MAX_LENGTH,
+                )
+                % {"limit": EMAIL_MAX_LENGTH, "length": len(email)},
+                code="email_too_long",
+            )
+        return super().clean_email(email)
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
         number = normalize_employee_number(username)
@@ -31,6 +55,20 @@ class EmployeeAccountAdapter(DefaultAccountAdapter):
         if commit:
             services.register_employee(user)
         return user
+
+    def send_password_reset_mail(self, user: Employee, email: str, context: dict[str, Any]) -> None:
+        """Mail the reset link only to a verified address of `user`; record either outcome.
+
+        The page the person sees next is allauth's "check your mail" either way, so it tells nobody whether the
+        address belongs to anyone, or is verified. The entry commits before the mail goes out. allauth calls
+        this outside any transaction; called inside one, the durable entry refuses at once (RuntimeError), before
+        any mail, which must not go out from inside a transaction either.
+        """
+        if not verified_addresses(email).filter(user_id=user.pk).exists():
+            services.record_password_reset_refused(user, email)
+            return
+        services.record_password_reset_requested(user, email)
+        super().send_password_reset_mail(user, email, context)
 
     def get_login_redirect_url(self, request) -> str:
         return reverse("home")

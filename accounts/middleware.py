@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 from .mfa import has_totp
 from .models import PRIVILEGED_ROLES, Employee
 
-ALWAYS_ALLOWED = {"account_logout", "set_language", "healthz", "accounts:status", "javascript-catalog"}
+# The confirmation link proves the mailbox whoever follows it: a pending sign-up, still signed in after signing
+# up, verifies its address from the same browser.
+ALWAYS_ALLOWED = {
+    "account_logout",
+    "set_language",
+    "healthz",
+    "accounts:status",
+    "javascript-catalog",
+    "account_confirm_email",
+}
 MFA_SETUP = {
     "account_reauthenticate",
     "mfa_reauthenticate",

@@ -1,7 +1,8 @@
 """State changes of employees: sign-up, approval, rejection, suspension, reactivation, roles and queues.
 
 Each function is one transaction: a conditional UPDATE (so two supervisors acting at once cannot both
-win) and its audit entry, written together or not at all.
+win) and its audit entry, written together or not at all. The `record_*` functions at the end write the entries
+of what allauth changes in its own flows (sign-in, two-factor methods, a person's addresses and password).
 """
 
 from collections.abc import Iterable
@@ -260,3 +261,71 @@ def record_mfa_change(employee: Employee, change: str, kind: str) -> None:
     if change not in MFA_CHANGES:
         raise ValueError(f"unknown authenticator change {change!r}")
     recorder.record(f"accounts.mfa.{change}", actor=employee, target=employee, after={"type": kind})
+
+
+# A person's own addresses and password. allauth changes them in its flows and then sends a signal
+# (accounts/signals.py) or asks the adapter to mail a reset link (accounts/adapters.py); these record each change
+# right after it. The data is the address concerned: never a password, never a reset key.
+
+
+@transaction.atomic(durable=True)
+def record_email_added(employee: Employee, email: str) -> None:
+    recorder.record("accounts.email.added", actor=employee, target=employee, after={"email": email})
+
+
+@transaction.atomic(durable=True)
+def record_email_removed(employee: Employee, email: str) -> None:
+    recorder.record("accounts.email.removed", actor=employee, target=employee, before={"email": email})
+
+
+@transaction.atomic(durable=True)
+def record_email_made_primary(employee: Employee, *, previous: str | None, email: str) -> None:
+    """`previous` is None when no address was primary (allauth then had only the employee's own field)."""
+    recorder.record(
+        "accounts.email.made_primary",
+        actor=employee,
+        target=employee,
+        before={"email": previous},
+        after={"email": email},
+    )
+
+
+@transaction.atomic(durable=True)
+def record_email_verified(employee: Employee, email: str, *, primary: bool) -> None:
+    """`primary` too: allauth makes a verified address primary on its own when none was."""
+    recorder.record(
+        "accounts.email.verified", actor=employee, target=employee, after={"email": email, "primary": primary}
+    )
+
+
+@transaction.atomic(durable=True)
+def record_password_changed(employee: Employee) -> None:
+    recorder.record("accounts.password.changed", actor=employee, target=employee)
+
+
+@transaction.atomic(durable=True)
+def record_password_set(employee: Employee) -> None:
+    recorder.record("accounts.password.set", actor=employee, target=employee)
+
+
+@transaction.atomic(durable=True)
+def record_password_reset_requested(employee: Employee, email: str) -> None:
+    """Whoever typed the address is unknown (anyone may ask), so the actor is too; the link goes to `email`."""
+    recorder.record("accounts.password.reset_requested", actor=None, target=employee, after={"email": email})
+
+
+@transaction.atomic(durable=True)
+def record_password_reset_refused(employee: Employee, email: str) -> None:
+    """A reset asked for an address of `employee` that is not verified: no link was sent."""
+    recorder.record(
+        "accounts.password.reset_refused",
+        actor=None,
+        target=employee,
+        after={"email": email, "verified": False},
+    )
+
+
+@transaction.atomic(durable=True)
+def record_password_reset_completed(employee: Employee) -> None:
+    """The person who followed the link and chose the new password is the employee: the link proved it."""
+    recorder.record("accounts.password.reset_completed", actor=employee, target=employee)

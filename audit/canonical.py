@@ -5,9 +5,12 @@ import json
 from typing import Any
 
 GENESIS = "0" * 64
-# The fields of an entry that its canonical record holds (the columns are kept beside it for querying).
+# The fields of an entry that its canonical record holds (the columns are kept beside it for querying): every
+# column a person reads. Entries recorded before the record held `actor_id` (December 2026) have it derived from
+# their actor number instead (audit/verify.py).
 RECORD_FIELDS = (
     "created_at",
+    "actor_id",
     "actor_number",
     "action",
     "target_type",

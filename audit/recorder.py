@@ -89,14 +89,14 @@ def record_many(action: str, entries: list[SystemEntry], *, batch_size: int = 2_
     if connection.vendor == "postgresql":
         _copy_rows(rows)
     else:
-        AuditEntry.objects.bulk_create([AuditEntry(actor=None, **fields) for fields in rows], batch_size=batch_size)
+        AuditEntry.objects.bulk_create([AuditEntry(**fields) for fields in rows], batch_size=batch_size)
     return len(rows)
 
 
-# The columns record_many fills, in COPY order (the record's fields, then the record itself; _copy_rows writes
-# them in this order); actor_id is left NULL (the system) and id to its sequence.
+# The columns record_many fills, in COPY order (the record's fields, then the record itself); id goes to its sequence.
 _COPY_COLUMNS = (*RECORD_FIELDS, "payload")
 _COPY_SQL = f"COPY {AuditEntry._meta.db_table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+_JSON_COLUMNS = frozenset({"before", "after"})
 
 
 def _system_rows(action: str, entries: list[SystemEntry]) -> list[dict[str, Any]]:
@@ -107,6 +107,7 @@ def _system_rows(action: str, entries: list[SystemEntry]) -> list[dict[str, Any]
     for e in entries:
         fields = {
             "created_at": timezone.now(),
+            "actor_id": None,
             "actor_number": SYSTEM_ACTOR,
             "action": action,
             "target_type": e.target_type,
@@ -124,28 +125,19 @@ def _system_rows(action: str, entries: list[SystemEntry]) -> list[dict[str, Any]
 
 def _copy_rows(rows: list[dict[str, Any]]) -> None:
     """COPY the rows in; the jsonb columns get the same JSON text Django's JSONField would send."""
-    dumps = json.dumps
     # Django's cursor turns psycopg's errors into django.db ones for execute and fetch*, not for COPY: without
     # this a failed insert would escape the callers that catch DatabaseError.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
         for r in rows:
-            before, after = r["before"], r["after"]
-            copy.write_row(
-                (
-                    r["created_at"],
-                    r["actor_number"],
-                    r["action"],
-                    r["target_type"],
-                    r["target_id"],
-                    r["target_label"],
-                    None if before is None else dumps(before),
-                    None if after is None else dumps(after),
-                    # As GenericIPAddressField saves it: an empty address is NULL.
-                    r["source_address"] or None,
-                    r["request_id"],
-                    r["payload"],
-                )
-            )
+            copy.write_row(tuple(_copy_value(column, r[column]) for column in _COPY_COLUMNS))
+
+
+def _copy_value(column: str, value: Any) -> Any:
+    if column in _JSON_COLUMNS:
+        return None if value is None else json.dumps(value)
+    if column == "source_address":
+        return value or None  # as GenericIPAddressField saves it: an empty address is NULL
+    return value
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -190,6 +182,7 @@ def _entry_fields(
     context = current_request_context()
     fields = {
         "created_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
         "actor_number": str(actor) if actor is not None else SYSTEM_ACTOR,
         "action": action,
         "target_type": target_type,
@@ -200,7 +193,7 @@ def _entry_fields(
         "source_address": context.source_address,
         "request_id": context.request_id,
     }
-    return {"actor": actor, "payload": entry_payload(fields), **fields}
+    return {"payload": entry_payload(fields), **fields}
 
 
 def entry_payload(fields: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from accounts.models import Employee
 from accounts.numbers import normalize_employee_number
 from inbox.models import Question
 
+from . import anchors
 from .models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
 
 PAGE_SIZE = 50
@@ -126,14 +127,24 @@ class IntegrityStatus:
     sealed_up_to: int | None
     newest_entry: int | None
     waiting: bool
+    # The newest anchor, as this process can read the anchor file (None: none yet, or the file is not mounted here).
+    last_anchor: anchors.Anchor | None
+    anchor_file: str
 
 
 def integrity_status() -> IntegrityStatus:
-    """The last verification and checkpoint, and how far the sealer has got (each one indexed read)."""
+    """The last verification and checkpoint, how far the sealer has got (each one indexed read), and the newest
+    anchor (the end of the anchor file)."""
+    try:
+        last_anchor = anchors.read_tail().last
+    except OSError:
+        last_anchor = None
     return IntegrityStatus(
         verification=AuditVerification.objects.order_by("-finished_at").first(),
         checkpoint=AuditCheckpoint.objects.order_by("-seq").first(),
         sealed_up_to=AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first(),
         newest_entry=AuditEntry.objects.order_by("-id").values_list("id", flat=True).first(),
         waiting=AuditEntry.objects.filter(seal__isnull=True).exists(),
+        last_anchor=last_anchor,
+        anchor_file=str(anchors.anchor_file()),
     )

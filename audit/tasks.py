@@ -7,10 +7,9 @@ from . import checkpoints, sealer
 
 @shared_task(ignore_result=True)
 def seal_audit_trail() -> None:
-    sealer.seal_pending()
+    sealer.seal()
 
 
 @shared_task(ignore_result=True)
 def write_audit_checkpoint() -> None:
-    sealer.seal_pending(full=True)
     checkpoints.write_checkpoint()

@@ -1,19 +1,28 @@
-"""Re-check the hash chain: every problem found, with the first bad entry named."""
+"""Re-check the trail: the hash chain, every column against its sealed record, every seal against the anchors
+written outside the database, and what was never sealed. Every problem is named, the first bad entry first.
+
+Verification seals nothing: what it reports is the trail as it is. It walks the seals up to the head it saw
+when it started (the sealer writes each anchor before its seals become visible, so every seal it walks has its
+anchor already written, or is a forgery).
+"""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
+from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from . import anchors
 from .canonical import GENESIS, RECORD_FIELDS, chain_hash
-from .checkpoints import written_checkpoints
 from .models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
+from .sealer import late_commit_window
 
-# Entries younger than this may simply not be sealed yet; older unsealed ones were slipped in.
-SEAL_GRACE = timedelta(minutes=10)
-COLUMNS = RECORD_FIELDS
+# Problems listed one by one; beyond this they are counted.
+MAX_PROBLEMS = 1_000
+LOAD_BATCH = 5_000
 
 
 @dataclass
@@ -21,59 +30,83 @@ class Verification:
     checked: int = 0
     head_seq: int | None = None
     problems: list[str] = field(default_factory=list)
+    # What a reader should know that is not a fault (where anchoring began).
+    notes: list[str] = field(default_factory=list)
+    more_problems: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-
-def _columns_match(payload: str, row: dict) -> bool:
-    try:
-        recorded = json.loads(payload)
-    except ValueError:
-        return False
-    current = {**row, "created_at": row["created_at"].isoformat()}
-    return all(recorded.get(name) == current[name] for name in COLUMNS)
+    def problem(self, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+        else:
+            self.more_problems += 1
 
 
 def verify_chain(
-    *, from_checkpoint: bool = False, progress: Callable[[int], None] | None = None, now=None
+    *,
+    from_checkpoint: bool = False,
+    anchors_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> Verification:
-    """Walk the seals in sequence order, recompute each hash over the stored canonical bytes, and compare the
-    queryable columns with them; then compare the checkpoints written outside the database."""
+    """Check the trail as the steps of the module docstring say; record the run for the integrity page."""
     started = timezone.now()
+    now = now or started
     result = Verification()
+    head_at_start = AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    log = anchors.read(anchors_path)
     expected_seq, prev_hash = 1, GENESIS
-    if from_checkpoint and (checkpoint := AuditCheckpoint.objects.order_by("-seq").first()):
-        expected_seq, prev_hash = checkpoint.seq + 1, checkpoint.head_hash
+    if from_checkpoint:
+        expected_seq, prev_hash = _start_at_last_checkpoint(log, result)
+    walk = _AnchorWalk(log, result)
     seals = (
-        AuditSeal.objects.filter(seq__gte=expected_seq).order_by("seq").values("seq", "entry_id", "prev_hash", "hash")
+        AuditSeal.objects.filter(seq__gte=expected_seq, seq__lte=head_at_start)
+        .order_by("seq")
+        .values_list("seq", "entry_id", "prev_hash", "hash", "sealed_at")
     )
     entries_of = _entry_loader()
-    for seal in seals.iterator(chunk_size=5000):
-        seq = seal["seq"]
+    numbers: dict[int, str | None] = {}
+    window = late_commit_window()
+    for seq, entry_id, seal_prev, seal_hash, sealed_at in seals.iterator(chunk_size=LOAD_BATCH):
         if seq != expected_seq:
-            _problem(result, f"sequence {expected_seq}–{seq - 1}: seals missing (deleted entries)")
-        entry = entries_of(seal["entry_id"])
+            result.problem(f"sequence {expected_seq}–{seq - 1}: seals missing (entries deleted with their seals)")
+        entry = entries_of(entry_id)
         if entry is None:
-            _problem(result, f"sequence {seq}: entry {seal['entry_id']} is missing (deleted)")
-        elif (
-            seal["prev_hash"] != prev_hash
-            or chain_hash(prev_hash, seq, seal["entry_id"], entry["payload"]) != seal["hash"]
-        ):
-            _problem(
-                result,
-                f"sequence {seq}: entry {seal['entry_id']} does not match its hash (edited, inserted or reordered)",
-            )
-        elif not _columns_match(entry["payload"], entry):
-            _problem(result, f"sequence {seq}: entry {seal['entry_id']} columns differ from its sealed record (edited)")
-        prev_hash, expected_seq = seal["hash"], seq + 1
+            result.problem(f"sequence {seq}: entry {entry_id} is missing (deleted)")
+        elif seal_prev != prev_hash or chain_hash(prev_hash, seq, entry_id, entry["payload"]) != seal_hash:
+            result.problem(f"sequence {seq}: entry {entry_id} does not match its hash (edited, inserted or reordered)")
+        else:
+            wrong = _columns_differing(entry, numbers)
+            if wrong:
+                result.problem(
+                    f"sequence {seq}: entry {entry_id} columns differ from its sealed record ({', '.join(wrong)}): "
+                    "edited"
+                )
+            if sealed_at - entry["created_at"] > window:
+                result.problem(
+                    f"sequence {seq}: entry {entry_id} was recorded at {entry['created_at']:%Y-%m-%d %H:%M:%S} "
+                    f"and sealed only at {sealed_at:%Y-%m-%d %H:%M:%S}: a back-dated entry"
+                )
+        walk.check(seq, entry_id, seal_hash, sealed_at)
+        prev_hash, expected_seq = seal_hash, seq + 1
         result.checked += 1
         result.head_seq = seq
         if progress and result.checked % 10_000 == 0:
             progress(result.checked)
-    _check_unsealed(result, now or timezone.now())
-    _check_written_checkpoints(result)
+    walk.finish(head_at_start)
+    _check_unsealed(result, now)
+    _check_the_trail_is_as_old_as_the_desk(result)
+    _check_database_checkpoints(result, log)
+    for incident in log.incidents:
+        result.problem(
+            f"anchor file line {incident['line']}: the sealer found at {incident.get('time', '?')} that "
+            f"{incident.get('what', 'the chain was changed outside it')}"
+        )
+    for line in log.unreadable:
+        result.problem(f"anchor file line {line} is unreadable")
     AuditVerification.objects.create(
         started_at=started,
         finished_at=timezone.now(),
@@ -84,14 +117,122 @@ def verify_chain(
     return result
 
 
-def _entry_loader():
+class _AnchorWalk:
+    """Walks the standing anchors alongside the seals (both in sequence order): each seal's digest and sealing
+    time against its anchor, each anchor's head hash against the seal it ends at."""
+
+    def __init__(self, log: anchors.AnchorLog, result: Verification):
+        self.result = result
+        self.anchors = sorted(log.standing(), key=lambda a: (a.first, a.line))
+        self.begun = sorted(log.begun, key=lambda b: b.seq)
+        self.position = 0
+        self.unanchored_from: int | None = None
+        self.reported: set[int] = set()
+        # After the first rewrite is named, every later anchor differs too: they are counted, not listed.
+        self.rewritten_at: int | None = None
+        self.later_anchors_differing = 0
+        first = min(log.begun, key=lambda b: b.line) if log.begun else None
+        if first is not None and first.seq > 0:
+            self.result.notes.append(
+                f"anchoring began at sequence {first.seq} (anchor file line {first.line}, {first.time}); "
+                "the seals before it are checked by the chain alone"
+            )
+
+    def _covering(self, seq: int) -> Iterator[anchors.Anchor]:
+        while self.position < len(self.anchors) and self.anchors[self.position].last < seq:
+            self.position += 1
+        index = self.position
+        while index < len(self.anchors) and self.anchors[index].first <= seq:
+            if self.anchors[index].last >= seq:
+                yield self.anchors[index]
+            index += 1
+
+    def _before_anchoring(self, seq: int) -> bool:
+        return any(seq <= begun.seq for begun in self.begun)
+
+    def check(self, seq: int, entry_id: int, seal_hash: str, sealed_at: datetime) -> None:
+        covering = list(self._covering(seq))
+        if not covering:
+            if not self._before_anchoring(seq) and self.unanchored_from is None:
+                self.unanchored_from = seq
+            return
+        self._close_unanchored(seq - 1)
+        for anchor in covering:
+            if anchor.line in self.reported:
+                continue
+            anchored_time = anchor.sealed_time
+            if seal_hash[: anchors.DIGEST_LENGTH] != anchor.digest_of(seq) or (
+                seq == anchor.last and seal_hash != anchor.head
+            ):
+                self.reported.add(anchor.line)
+                if self.rewritten_at is not None:
+                    self.later_anchors_differing += 1
+                    continue
+                self.rewritten_at = seq
+                self.result.problem(
+                    f"sequence {seq}: entry {entry_id} differs from the anchor written outside the database "
+                    f"(anchor file line {anchor.line}, {anchor.time}): the chain was rewritten from here"
+                )
+            elif anchored_time is not None and anchored_time != sealed_at:
+                self.reported.add(anchor.line)
+                self.result.problem(
+                    f"sequence {seq}: entry {entry_id} has a sealing time other than its anchor's "
+                    f"(anchor file line {anchor.line}): the seal was edited"
+                )
+
+    def _close_unanchored(self, last: int) -> None:
+        if self.unanchored_from is not None:
+            self.result.problem(
+                f"sequence {self.unanchored_from}–{last}: sealed outside the sealer (no anchor covers them)"
+            )
+            self.unanchored_from = None
+
+    def finish(self, head: int) -> None:
+        self._close_unanchored(head)
+        if self.later_anchors_differing:
+            self.result.problem(
+                f"and {self.later_anchors_differing} later anchors differ from the chain after sequence "
+                f"{self.rewritten_at}"
+            )
+        newest = self.anchors[-1] if self.anchors else None
+        for anchor in self.anchors:
+            # The newest anchor of a sealing that has not committed yet is ahead of the head, as it should be.
+            in_flight = anchor is newest and anchor.state == "pending"
+            if anchor.last > head and anchor.line not in self.reported and not in_flight:
+                gone_from = max(anchor.first, head + 1)
+                self.result.problem(
+                    f"sequence {gone_from}–{anchor.last}: gone from the database, though anchored outside it "
+                    f"(anchor file line {anchor.line}, {anchor.time}): the newest entries were deleted"
+                )
+
+
+def _start_at_last_checkpoint(log: anchors.AnchorLog, result: Verification) -> tuple[int, str]:
+    """The sequence and head of the newest hourly checkpoint, the head as the anchor file has it."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    if checkpoint is None:
+        return 1, GENESIS
+    outside = {a.last: a.head for a in log.standing()} | {b.seq: b.head for b in log.begun}
+    head = outside.get(checkpoint.seq)
+    if head is None:
+        result.notes.append(f"checkpoint at sequence {checkpoint.seq} is not in the anchor file; starting there")
+        head = checkpoint.head_hash
+    elif head != checkpoint.head_hash:
+        result.problem(
+            f"sequence {checkpoint.seq}: the checkpoint in the database differs from the anchor file: rewritten"
+        )
+    return checkpoint.seq + 1, head
+
+
+def _entry_loader() -> Callable[[int], dict | None]:
     """Entries fetched by id in batches as the walk reaches them, so memory stays bounded."""
     cache: dict[int, dict] = {}
 
     def load(entry_id: int) -> dict | None:
         if entry_id not in cache:
             cache.clear()
-            rows = AuditEntry.objects.filter(id__gte=entry_id, id__lt=entry_id + 5000).values("id", "payload", *COLUMNS)
+            rows = AuditEntry.objects.filter(id__gte=entry_id, id__lt=entry_id + LOAD_BATCH).values(
+                "id", "payload", *RECORD_FIELDS
+            )
             cache.update({row["id"]: row for row in rows})
             cache.setdefault(entry_id, None)
         return cache.get(entry_id)
@@ -99,25 +240,60 @@ def _entry_loader():
     return load
 
 
-def _check_unsealed(result: Verification, now) -> None:
-    slipped_in = AuditEntry.objects.filter(seal__isnull=True, created_at__lt=now - SEAL_GRACE).order_by("id")
-    for entry_id in slipped_in.values_list("id", flat=True)[:20]:
-        _problem(result, f"entry {entry_id} is not in the chain (inserted outside the desk, or never sealed)")
+def _columns_differing(row: dict, numbers: dict[int, str | None]) -> list[str]:
+    """The columns of an entry that say something else than its sealed record."""
+    try:
+        recorded = json.loads(row["payload"])
+    except ValueError:
+        return ["payload"]
+    if not isinstance(recorded, dict):
+        return ["payload"]
+    current = {**row, "created_at": row["created_at"].isoformat()}
+    wrong = [name for name in RECORD_FIELDS if name in recorded and recorded[name] != current[name]]
+    if "actor_id" not in recorded and not _actor_matches_number(row["actor_id"], row["actor_number"], numbers):
+        wrong.append("actor_id")
+    return wrong + [name for name in RECORD_FIELDS if name not in recorded and name != "actor_id"]
 
 
-def _check_written_checkpoints(result: Verification) -> None:
-    for written in written_checkpoints():
-        if written["seq"] is None:
-            _problem(result, f"checkpoint file line {written['line']} is unreadable")
-            continue
-        stored = AuditSeal.objects.filter(seq=written["seq"]).values_list("hash", flat=True).first()
-        if stored != written["head_hash"]:
-            _problem(
-                result,
-                f"sequence {written['seq']}: differs from the checkpoint written outside the database "
-                f"(line {written['line']}): the chain was rewritten",
-            )
+def _actor_matches_number(actor_id: int | None, number: str, numbers: dict[int, str | None]) -> bool:
+    """For entries recorded before the record held actor_id: the actor must be the employee with that number."""
+    if actor_id is None:
+        return True
+    if actor_id not in numbers:
+        employees = get_user_model().objects.filter(pk=actor_id)
+        numbers[actor_id] = employees.values_list(get_user_model().USERNAME_FIELD, flat=True).first()
+    return numbers[actor_id] == number
 
 
-def _problem(result: Verification, message: str) -> None:
-    result.problems.append(message)
+def _check_unsealed(result: Verification, now: datetime) -> None:
+    too_old = AuditEntry.objects.filter(seal__isnull=True, created_at__lt=now - late_commit_window()).order_by("id")
+    for entry_id, created_at in too_old.values_list("id", "created_at")[:20]:
+        result.problem(
+            f"entry {entry_id} (recorded {created_at:%Y-%m-%d %H:%M:%S}) is in no seal and too old to be sealed: "
+            "inserted outside the desk, back-dated"
+        )
+
+
+def _check_the_trail_is_as_old_as_the_desk(result: Verification) -> None:
+    """Every employee's creation is recorded: a trail that begins after the first of them lost its beginning."""
+    first_joined = get_user_model().objects.order_by("date_joined").values_list("date_joined", flat=True).first()
+    if first_joined is None:
+        return
+    first_entry = AuditEntry.objects.order_by("id").values_list("id", "created_at").first()
+    if first_entry is None:
+        result.problem(
+            f"the trail is empty, but the desk has employees since {first_joined:%Y-%m-%d %H:%M}: it was emptied"
+        )
+    elif first_entry[1] - first_joined > late_commit_window():
+        result.problem(
+            f"the trail begins with entry {first_entry[0]} at {first_entry[1]:%Y-%m-%d %H:%M}, but the desk has "
+            f"employees since {first_joined:%Y-%m-%d %H:%M}: its first entries were removed"
+        )
+
+
+def _check_database_checkpoints(result: Verification, log: anchors.AnchorLog) -> None:
+    """The hourly checkpoints in the database must agree with the chain (a cheap second look)."""
+    outside = {a.last: a.head for a in log.standing()}
+    for seq, head in AuditCheckpoint.objects.order_by("seq").values_list("seq", "head_hash"):
+        if seq in outside and outside[seq] != head:
+            result.problem(f"sequence {seq}: the hourly checkpoint in the database differs from the anchor file")

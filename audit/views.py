@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
@@ -94,6 +94,8 @@ def _trail_page(
         "older": page.next_position if valid else None,
         "query": query,
         "filtered": bool(query),
+        # The export buttons send the filters in force (as typed) in a POST form of their own.
+        "export_filters": list(QueryDict(query).items()),
         "continued": valid and form.cleaned_data["before"] is not None,
         "action_choices": action_choices(),
         "tab": "trail",
@@ -157,12 +159,17 @@ def employee_activity(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_role(*TRAIL_READERS)
 @never_cache
-@require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """Every entry matching the filters, oldest first, as CSV or JSON Lines; the export is recorded first."""
+    """Every entry matching the filters, oldest first, as CSV or JSON Lines; the export is recorded first.
+
+    Started only by the buttons on the trail page: a POST with its CSRF token, the filters in the form. An export is
+    recorded under the reader's name, so a link or an image on another site must not be able to start one.
+    """
     if fmt not in exports.FORMATS:
         raise Http404
-    form = TrailFilterForm(request.GET)
+    if request.method != "POST":
+        return _export_by_post_only(request)
+    form = TrailFilterForm(request.POST)
     if not form.is_valid():
         # No file for filters that mean nothing: the trail page says what is wrong, and nothing is recorded.
         return _trail_page(request, form, status=400)
@@ -171,6 +178,15 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     response = StreamingHttpResponse(exports.lines(fmt, entries), content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(fmt)}"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _export_by_post_only(request: HttpRequest) -> HttpResponse:
+    """A GET of an export (an old bookmark, a link from elsewhere) records nothing; the page leads to the buttons."""
+    form = TrailFilterForm(request.GET)
+    query = form.query_string() if form.is_valid() else ""
+    response = render(request, "audit/export_by_post.html", {"query": query, "tab": "trail"}, status=405)
+    response["Allow"] = "POST"
     return response
 
 
@@ -197,6 +213,8 @@ def integrity(request: HttpRequest) -> HttpResponse:
             "sealed_up_to": status.sealed_up_to,
             "newest_entry": status.newest_entry,
             "waiting": status.waiting,
+            "last_anchor": status.last_anchor,
+            "anchor_file": status.anchor_file,
             "tab": "integrity",
         },
     )

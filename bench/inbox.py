@@ -33,6 +33,7 @@ from common import (
     bench_env,
     bench_setup,
     figures,
+    maintain,
     reset_desk_tables,
     say,
     seed_questions,
@@ -487,7 +488,6 @@ def main() -> None:
     say("Setting up the benchmark database")
     bench_setup()
     from django.conf import settings
-    from django.db import connection
 
     say("Emptying the desk's tables")
     reset_desk_tables()
@@ -499,8 +499,7 @@ def main() -> None:
     # A freshly loaded table has no visibility map and unset hint bits: the first readers would pay for
     # writing them. Autovacuum does this on a live desk; do it now so the measurement sees a settled table.
     say(f"  seeded in {seeding['seconds']:.1f} s; VACUUM ANALYZE inbox_question")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE inbox_question")
+    maintain("VACUUM ANALYZE inbox_question")
     employee = prepare_employee(granted)
     cookie = session_cookie(employee)
     granted_ids = [q.pk for q in granted]

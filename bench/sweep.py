@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from common import bench_setup, figures, reset_desk_tables, say, seed_questions, table, timed
+from common import bench_setup, figures, maintain, reset_desk_tables, reset_trail, say, seed_questions, table, timed
 
 QUEUES = 20
 ACTION = "inbox.question.flagged_overdue"
@@ -34,7 +34,7 @@ INSERT INTO audit_auditentry (created_at, actor_id, actor_number, action, target
 SELECT clock_timestamp(), NULL, 'system', %(action)s, 'inbox.question', id::text, '#' || id, NULL,
     jsonb_build_object('due_at', due_at, 'round', round), NULL, '',
     jsonb_build_object(
-        'created_at', clock_timestamp(), 'actor_number', 'system', 'action', %(action)s,
+        'created_at', clock_timestamp(), 'actor_id', NULL, 'actor_number', 'system', 'action', %(action)s,
         'target_type', 'inbox.question', 'target_id', id::text, 'target_label', '#' || id, 'before', NULL,
         'after', jsonb_build_object('due_at', due_at, 'round', round), 'source_address', NULL, 'request_id', ''
     )::text
@@ -65,14 +65,11 @@ def restore() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("UPDATE inbox_question SET overdue = 0 WHERE overdue > 0")
-        # The trail refuses UPDATE and DELETE by trigger; TRUNCATE passes only with the maintenance flag.
-        cursor.execute("SET replydesk.audit_maintenance = 'on'")
-        cursor.execute("TRUNCATE audit_auditseal, audit_auditentry")
-        cursor.execute("RESET replydesk.audit_maintenance")
-        # Without it the next run's index walk would step over the entries the previous run left dead.
-        cursor.execute("VACUUM (ANALYZE) inbox_question")
-        cursor.execute("VACUUM audit_auditentry")
-        cursor.execute("CHECKPOINT")
+    # The trail refuses UPDATE, DELETE and TRUNCATE by trigger: emptied as the superuser with the triggers off for
+    # that session. Then, also as the superuser (the runtime role owns no table): without the VACUUM the next run's
+    # index walk would step over the entries the previous run left dead.
+    reset_trail(restart_identity=False)
+    maintain("VACUUM (ANALYZE) inbox_question", "VACUUM audit_auditentry", "CHECKPOINT")
 
 
 def outcome() -> tuple[int, int]:

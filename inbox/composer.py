@@ -16,6 +16,10 @@ The URL rules follow twitter-text's extractor closely enough to pass its conform
 its quirks are kept on purpose, because the point is to agree with X, not to be a better URL parser.
 static/js/composer.js implements the same rules for the counter under the reply box; keep the two in step
 (tests/inbox/test_composer_js.py compares them).
+
+X would also take a post that shows nothing (zero-width spaces, direction marks) or one holding U+FFFD, the mark
+that damaged text leaves behind; the desk does not send either. `shows_nothing` and `REPLACEMENT_CHARACTER` name
+those rules for inbox.services.check_reply_text, which decides, and for the counter, which warns.
 """
 
 import re
@@ -276,3 +280,25 @@ def _punycode(label: str) -> str:
 
 def _utf16_length(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+# --- What a reply must show ----------------------------------------------------------------------------------
+
+# Characters that draw nothing on their own, in hex: White_Space, Cc, Cf, Zs, Zl, Zp and Default_Ignorable_Code_Point
+# of Unicode 17.0 (zero-width spaces and joiners, bidi controls, U+FEFF, variation selectors, the Hangul fillers,
+# tags), and U+2800 BRAILLE PATTERN BLANK; not the prepended concatenation marks (U+0600-U+0605, U+06DD, U+070F,
+# U+0890-U+0891, U+08E2, U+110BD, U+110CD), which are Cf but drawn. Listed rather than read from unicodedata, so
+# that the server (whatever its Python's Unicode) and static/js/composer.js (a copy) agree.
+INVISIBLE_RANGES = """
+0-20 7f-a0 ad 34f 61c 115f-1160 1680 17b4-17b5 180b-180f 2000-200f 2028-202f 205f-206f 2800 3000 3164 fe00-fe0f feff
+ffa0 fff0-fffb 13430-1343f 1bca0-1bca3 1d173-1d17a e0000-e0fff
+"""
+# What invalid bytes decode to (errors="replace"): text damaged on the way, by a copy or an encoding.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+_INVISIBLE = re.compile(f"[{_class_from_hex_ranges(INVISIBLE_RANGES)}]*")
+
+
+def shows_nothing(text: str) -> bool:
+    """True when no character of `text` would be drawn: empty, blank, or only invisible characters."""
+    return _INVISIBLE.fullmatch(text) is not None

@@ -11,7 +11,14 @@ from audit import recorder
 
 from .access import ensure_may_answer, ensure_may_supervise
 from .claims import parse_token
-from .composer import MAX_WEIGHTED_LENGTH, is_valid_post, reply_text, weighted_length
+from .composer import (
+    MAX_WEIGHTED_LENGTH,
+    REPLACEMENT_CHARACTER,
+    is_valid_post,
+    reply_text,
+    shows_nothing,
+    weighted_length,
+)
 from .errors import ClaimLost, InvalidReply, QuestionClosed, ReasonRequired
 from .models import RELEASED_CLAIM, Question, Reply
 from .tasks import enqueue_delivery
@@ -21,6 +28,23 @@ def check_reply_text(body: str, signature: str) -> str:
     """The text X will receive, or InvalidReply saying what is wrong with it."""
     if not body.strip():
         raise InvalidReply(_("Write a reply first."))
+    if shows_nothing(body):
+        # The customer would see only the signature: zero-width spaces, direction marks, fillers.
+        raise InvalidReply(
+            _(
+                "The reply shows nothing: it is made only of invisible characters such as zero-width spaces or "
+                "direction marks. Write the reply itself."
+            )
+        )
+    if REPLACEMENT_CHARACTER in body:
+        # The mark goes in as a value: a translation catalogue would keep "\ufffd" as six characters of text.
+        raise InvalidReply(
+            _(
+                "The reply contains “%(mark)s”, the mark left where text was damaged (often when it was copied from "
+                "elsewhere). Retype that part."
+            )
+            % {"mark": REPLACEMENT_CHARACTER}
+        )
     text = reply_text(body, signature)
     if not is_valid_post(text):
         length = weighted_length(text)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -54,13 +56,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "replydesk.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "replydesk.database_errors.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "replydesk.admin_queries.AdminQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "replydesk.private_pages.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -99,6 +104,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role web, worker and beat connect as (README, "Database roles"). `migrate`, run as the owner, grants it what
+# the desk needs, and on the audit trail only SELECT and INSERT. Empty: no grants are managed (SQLite, one role).
+DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE")
 
 # Cache and Celery: Redis when REDIS_URL is set; the embedded run needs neither.
 REDIS_URL = env_str("REDIS_URL")
@@ -165,7 +173,7 @@ CELERY_TIMEZONE = "UTC"
 # Accounts
 AUTH_USER_MODEL = "accounts.Employee"
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.EmployeeAuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -252,8 +260,14 @@ OUTBOX_SENDING_STALE = timedelta(seconds=env_int("OUTBOX_SENDING_STALE_SECONDS",
 # periodic drain, since a countdown longer than the broker's visibility timeout would be redelivered early.
 OUTBOX_MAX_COUNTDOWN = timedelta(seconds=60)
 
-# Audit trail: checkpoints of the hash chain are also written here (and mailed, if set), outside the database.
-AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+# Audit trail (README, "Audit trail"). The sealer anchors every batch outside the database before it commits: to
+# this file (on a volume the database cannot write) and, when set, to a syslog collector (udp://host:514,
+# tcp://host:514 or a socket path). Entries older than the late-commit window are never sealed, only reported.
+AUDIT_ANCHOR_FILE = env_str("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_SYSLOG = env_str("AUDIT_ANCHOR_SYSLOG")
+AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 5, minimum=1)
+AUDIT_LATE_COMMIT_SECONDS = env_int("AUDIT_LATE_COMMIT_SECONDS", 300, minimum=10)
+# The hourly checkpoint: the head noted in the database and mailed here, when set.
 AUDIT_CHECKPOINT_EMAIL = env_str("AUDIT_CHECKPOINT_EMAIL")
 
 # Beat: the worker's periodic sweeps.
@@ -262,7 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "inbox.tasks.drain_outbox", "schedule": 15.0},
     "release-expired-claims": {"task": "inbox.tasks.release_expired_claims", "schedule": 30.0},
     "flag-unanswered": {"task": "inbox.tasks.flag_unanswered", "schedule": float(OVERDUE_SWEEP_SECONDS)},
-    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 5.0},
+    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": float(AUDIT_SEAL_SECONDS)},
     "write-audit-checkpoint": {
         "task": "audit.tasks.write_audit_checkpoint",
         "schedule": float(env_int("AUDIT_CHECKPOINT_SECONDS", 3600)),
@@ -308,6 +322,24 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", int(timedelta(hours=12).total_seconds()))
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), on every response: scripts and styles only from the desk's own static
+# files, so nothing injected into a page (a customer's post, a template's text) can run or restyle it. No inline
+# script or style, no eval: the pages, htmx (told by a <meta name="htmx-config"> in base.html not to inject its
+# indicator <style>), allauth and the admin need none. `data:` images for the TOTP QR code, which allauth draws
+# as a data: URI. No report-uri: a violation is a bug the browser tests catch (tests/browser/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,10 @@ Each service is, in order: the one named by DATABASE_URL / REDIS_URL; the one on
 standard port when it answers; a throwaway one started here from the installed binaries. Without any,
 this stops and says what to install. The browser tests' Chromium is installed from Debian when missing
 and this runs as root with apt-get.
+
+The PostgreSQL connection found is a superuser's: it makes the desk's two roles (scripts/pg_roles.py), and the
+suite then runs as production does: the test database is created and migrated by the owner, the desk runs as
+the runtime role, and only the tamper tests use the superuser, on a connection of their own.
 """
 
 import glob
@@ -19,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pg_roles  # noqa: E402  (beside this script)
 
 
 def say(message: str) -> None:
@@ -171,7 +178,18 @@ def main() -> int:
             )
         if not shutil.which("docker-compose"):
             apt_install("docker-compose")
-        say(f"PostgreSQL: {env['DATABASE_URL']}   Redis: {env['REDIS_URL']}")
+        superuser_url = env["DATABASE_URL"]
+        pg_roles.ensure_roles(superuser_url)
+        env.update(
+            DATABASE_URL=pg_roles.role_url(superuser_url, pg_roles.RUNTIME),
+            DATABASE_OWNER_URL=pg_roles.role_url(superuser_url, pg_roles.OWNER),
+            DATABASE_RUNTIME_ROLE=pg_roles.RUNTIME,
+            TEST_SUPERUSER_DATABASE_URL=superuser_url,
+        )
+        say(
+            f"PostgreSQL: {superuser_url} (the desk as {pg_roles.RUNTIME}, migrations as {pg_roles.OWNER})   "
+            f"Redis: {env['REDIS_URL']}"
+        )
         env.update(
             {
                 "DEBUG": "false",

@@ -2,7 +2,6 @@ import os
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -14,7 +13,7 @@ from inbox.configuration import save_setting
 from inbox.ingest import ingest_mentions
 from inbox.models import Question, RoutingRule
 
-from . import cast
+from . import cast, database_roles
 
 # `make test` runs every property test on the same examples each time (derandomized: a failure is the code's,
 # never the draw's); `make test-explore` (HYPOTHESIS_PROFILE=explore) draws new ones and keeps what it finds.
@@ -23,14 +22,21 @@ hypothesis_settings.register_profile("explore", derandomize=False, print_blob=Tr
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+database_roles.install()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Let Django empty the append-only audit tables between tests (TRUNCATE), as only a maintenance session
-    may; UPDATE and DELETE stay refused (tests/audit/test_append_only.py)."""
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        name = connection.settings_dict["NAME"]
-        cursor.execute(f"ALTER DATABASE \"{name}\" SET replydesk.audit_maintenance = 'on'")
-        cursor.execute("SET replydesk.audit_maintenance = 'on'")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by its owner, as `migrate` is in production."""
+    database_roles.use(database_roles.OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Then the desk runs as the runtime role; the owner comes back to drop the database at the end."""
+    database_roles.use(database_roles.RUNTIME)
+    yield
+    database_roles.use(database_roles.OWNER)
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +78,13 @@ class Cast:
 @pytest.fixture
 def people(db) -> Cast:
     return Cast()
+
+
+@pytest.fixture(autouse=True)
+def anchor_file(settings, tmp_path):
+    """Each test's sealer anchors into a file of its own: the database is emptied between tests, its anchors too."""
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.jsonl")
+    return tmp_path / "audit-anchors.jsonl"
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import database_roles
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION = {
@@ -76,7 +78,13 @@ def test_docker_compose_file_is_valid():
     result = subprocess.run(
         ["docker-compose", "-f", "docker-compose.yml", "config", "--quiet"],
         cwd=ROOT,
-        env={**os.environ, "SECRET_KEY": "x", "POSTGRES_PASSWORD": "x"},
+        env={
+            **os.environ,
+            "SECRET_KEY": "x",
+            "POSTGRES_PASSWORD": "x",
+            "REPLYDESK_OWNER_PASSWORD": "y",
+            "REPLYDESK_APP_PASSWORD": "z",
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -98,3 +106,22 @@ def test_a_visibility_timeout_shorter_than_the_outbox_countdown_is_refused(setti
     assert "replydesk.E002" in [problem.id for problem in run_checks()]
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     assert "replydesk.E002" not in [problem.id for problem in run_checks()]
+
+
+@pytest.mark.skipif(not database_roles.SUPERUSER_URL, reason="needs the roles that make test sets up")
+def test_the_desk_refuses_to_run_as_a_database_superuser_in_production(db):
+    as_superuser = manage(
+        "check",
+        "--database",
+        "default",
+        env={**PRODUCTION, "DATABASE_URL": database_roles.on_test_database(database_roles.SUPERUSER_URL)},
+    )
+    assert as_superuser.returncode != 0
+    assert "replydesk.E004" in as_superuser.stdout + as_superuser.stderr
+    as_runtime_role = manage(
+        "check",
+        "--database",
+        "default",
+        env={**PRODUCTION, "DATABASE_URL": database_roles.on_test_database(os.environ["DATABASE_URL"])},
+    )
+    assert as_runtime_role.returncode == 0, as_runtime_role.stdout + as_runtime_role.stderr

@@ -11,6 +11,9 @@
  * Markup: <textarea id="reply-body" data-weighted-limit="280" data-signature="^E042"> and an element
  * data-weighted-counter-for="reply-body", which gets "used / limit" and the class "over" past the limit. The
  * signature is counted the way the server sends it: reply text without trailing blanks, a line break, signature.
+ * The counter also gets the class "refused" when something typed is a reply the server refuses whatever its length
+ * (inbox.services.check_reply_text): one that shows nothing (only blanks, zero-width or direction marks: the
+ * INVISIBLE_RANGES of inbox/composer.py, copied here), or one holding U+FFFD, the mark of damaged text.
  *
  * TLD lists: twitter-text, Copyright 2011 Twitter, Inc., Apache License 2.0 (see inbox/tlds.py).
  * Pictographs: Extended_Pictographic from Unicode 17.0 emoji-data.txt, Unicode License v3.
@@ -120,6 +123,10 @@ a9 ae 203c 2049 2122 2139 2194-2199 21a9-21aa 231a-231b 2328 23cf 23e9-23f3 23f8
 1f7da-1f7ff 1f80c-1f80f 1f848-1f84f 1f85a-1f85f 1f888-1f88f 1f8ae-1f8af 1f8bc-1f8bf 1f8c2-1f8cf 1f8d9-1f8ff
 1f90c-1f93a 1f93c-1f945 1f947-1f9ff 1fa58-1fa5f 1fa6e-1faff 1fc00-1fffd
 `;
+  var INVISIBLE_RANGES = `
+0-20 7f-a0 ad 34f 61c 115f-1160 1680 17b4-17b5 180b-180f 2000-200f 2028-202f 205f-206f 2800 3000 3164 fe00-fe0f feff
+ffa0 fff0-fffb 13430-1343f 1bca0-1bca3 1d173-1d17a e0000-e0fff
+`;
 
   var DEFAULT_LIMIT = 280;
   var URL_WEIGHT = 23;
@@ -183,6 +190,10 @@ a9 ae 203c 2049 2122 2139 2194-2199 21a9-21aa 231a-231b 2328 23cf 23e9-23f3 23f8
     String.raw`[#*0-9]\ufe0f?\u20e3|[\u{1f1e6}-\u{1f1ff}]{2}|` + EMOJI_ELEMENT + "(?:\\u200d" + EMOJI_ELEMENT + ")*",
     "uy"
   );
+
+  // --- What a reply must show ---
+  var INVISIBLE_RE = new RegExp("^[" + classFromHexRanges(INVISIBLE_RANGES) + "]*$", "u");
+  var REPLACEMENT_CHARACTER = "\ufffd";
 
   // Python's str.rstrip(): its whitespace, not JavaScript's (which has U+FEFF but not U+001C-U+001F, U+0085).
   var TRAILING_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/u;
@@ -379,6 +390,15 @@ a9 ae 203c 2049 2122 2139 2194-2199 21a9-21aa 231a-231b 2328 23cf 23e9-23f3 23f8
     return length > 0 && length <= DEFAULT_LIMIT && !FORBIDDEN.test(text);
   }
 
+  function showsNothing(text) {
+    return INVISIBLE_RE.test(text);
+  }
+
+  // What the server refuses in a reply whatever its length; "" is not refused here, only not sent yet.
+  function isRefusedReply(body) {
+    return body !== "" && (showsNothing(body) || body.indexOf(REPLACEMENT_CHARACTER) >= 0);
+  }
+
   function replyText(body, signature) {
     return body.replace(TRAILING_WHITESPACE, "") + "\n" + signature;
   }
@@ -397,13 +417,20 @@ a9 ae 203c 2049 2122 2139 2194-2199 21a9-21aa 231a-231b 2328 23cf 23e9-23f3 23f8
         var used = weightedLength(signature === null ? area.value : replyText(area.value, signature));
         counter.textContent = used + " / " + limit;
         counter.classList.toggle("over", used > limit);
+        counter.classList.toggle("refused", signature !== null && isRefusedReply(area.value));
       };
       area.addEventListener("input", update);
       update();
     });
   }
 
-  window.replydeskComposer = { weightedLength: weightedLength, isValidPost: isValidPost, replyText: replyText };
+  window.replydeskComposer = {
+    weightedLength: weightedLength,
+    isValidPost: isValidPost,
+    replyText: replyText,
+    showsNothing: showsNothing,
+    isRefusedReply: isRefusedReply,
+  };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {

@@ -95,7 +95,14 @@ def test_reactivated_employee_signs_in_with_old_role_and_queues(people):
     assert person.get(reverse("inbox:queue", args=[people.queue_a.pk])).status_code == 302
 
 
-def test_sign_in_works_with_the_email_address_too(people):
+def test_sign_in_works_with_the_email_address_too_once_it_is_verified(people):
+    from allauth.account.models import EmailAddress
+
+    unverified = Client()
+    unverified.post(reverse("account_login"), {"login": "e100@example.com", "password": PASSWORD})
+    assert unverified.get(reverse("inbox:inbox")).status_code == 302
+    # As following the confirmation link leaves it (tests/accounts/test_self_service.py follows the real link).
+    EmailAddress.objects.create(user=people.employee_a, email="e100@example.com", primary=True, verified=True)
     person = Client()
     person.post(reverse("account_login"), {"login": "e100@example.com", "password": PASSWORD})
     assert person.get(reverse("inbox:inbox")).status_code == 200

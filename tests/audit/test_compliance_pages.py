@@ -291,7 +291,7 @@ def test_csv_export_streams_the_filtered_rows(people, officer):
     filters = {"action": "accounts.employee.", "actor": "S100"}
     wanted = sorted(expected(action__startswith="accounts.employee.", actor_number="S100"))
     mark = last_entry_id()
-    response = officer.get(reverse("audit:export", args=["csv"]), filters)
+    response = officer.post(reverse("audit:export", args=["csv"]), filters)
     assert response["Content-Type"].startswith("text/csv")
     assert re.fullmatch(r'attachment; filename="audit-trail-\d{8}-\d{4}\.csv"', response["Content-Disposition"]), (
         response["Content-Disposition"]
@@ -313,7 +313,7 @@ def test_jsonl_export_streams_one_object_per_entry_with_the_seal(people, officer
     AuditSeal.objects.create(seq=seq, entry=sealed, prev_hash="0" * 64, hash="ab" * 32, sealed_at=timezone.now())
     wanted = sorted(expected(actor_number="S100"))
     mark = last_entry_id()
-    response = officer.get(reverse("audit:export", args=["jsonl"]), {"actor": "s100"})
+    response = officer.post(reverse("audit:export", args=["jsonl"]), {"actor": "s100"})
     assert response["Content-Disposition"].endswith('.jsonl"')
     lines = [json.loads(line) for line in body(response).splitlines()]
     assert [line["id"] for line in lines] == wanted
@@ -337,7 +337,7 @@ def test_jsonl_export_streams_one_object_per_entry_with_the_seal(people, officer
 
 def test_export_of_a_time_range_records_the_filters_in_utc(people, officer):
     mark = last_entry_id()
-    response = officer.get(reverse("audit:export", args=["jsonl"]), {"from": "2021-03-01T10:00", "q": "order"})
+    response = officer.post(reverse("audit:export", args=["jsonl"]), {"from": "2021-03-01T10:00", "q": "order"})
     body(response)
     [export] = exported_entries(mark)
     assert export.after["filters"] == {"from": "2021-03-01T01:00:00+00:00", "q": "order"}
@@ -345,7 +345,7 @@ def test_export_of_a_time_range_records_the_filters_in_utc(people, officer):
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(people, officer):
     formula = entry(target_label='=HYPERLINK("http://evil.example","x")')
-    response = officer.get(reverse("audit:export", args=["csv"]), {"actor": "system", "q": "HYPERLINK"})
+    response = officer.post(reverse("audit:export", args=["csv"]), {"actor": "system", "q": "HYPERLINK"})
     [row] = list(csv.DictReader(io.StringIO(body(response).removeprefix("\ufeff"))))
     assert int(row["id"]) == formula.id
     assert row["target_label"] == "'" + formula.target_label
@@ -353,7 +353,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(people, officer)
 
 def test_unknown_export_formats_are_404_and_not_recorded(people, officer):
     mark = last_entry_id()
-    assert officer.get(reverse("audit:export", args=["xml"])).status_code == 404
+    assert officer.post(reverse("audit:export", args=["xml"])).status_code == 404
     assert exported_entries(mark) == []
 
 
@@ -377,7 +377,7 @@ def test_export_streams_in_bounded_memory(people, officer):
         ),
         batch_size=5000,
     )
-    response = officer.get(reverse("audit:export", args=["csv"]), {"action": "test.bulk"})
+    response = officer.post(reverse("audit:export", args=["csv"]), {"action": "test.bulk"})
     assert response.streaming
     tracemalloc.start()
     try:
@@ -461,7 +461,7 @@ def test_bad_filters_show_an_error_and_no_entries(people, officer, query):
 @pytest.mark.parametrize("query", BAD_TRAIL_QUERIES[:8], ids=lambda q: repr(q)[:40])
 def test_bad_filters_export_nothing_and_record_nothing(people, officer, query):
     mark = last_entry_id()
-    response = officer.get(reverse("audit:export", args=["csv"]), query)
+    response = officer.post(reverse("audit:export", args=["csv"]), query)
     assert response.status_code == 400 and not response.streaming
     assert "These filters could not be used" in response.content.decode()
     assert exported_entries(mark) == []
@@ -491,10 +491,12 @@ def every_url(people) -> list[str]:
         reverse("audit:trail") + "?actor=E100",
         reverse("audit:question_timeline", args=[5150]),
         reverse("audit:employee_activity", args=["E100"]),
-        reverse("audit:export", args=["csv"]),
-        reverse("audit:export", args=["jsonl"]),
         reverse("audit:integrity"),
     ]
+
+
+# Started by a POST (the buttons on the trail page), never by opening a URL.
+EXPORTS = [reverse("audit:export", args=["csv"]), reverse("audit:export", args=["jsonl"])]
 
 
 @pytest.mark.parametrize("persona", ["compliance", "administrator"])
@@ -502,6 +504,8 @@ def test_trail_readers_reach_every_page(people, persona):
     client = signed_in(getattr(people, persona))
     for url in every_url(people):
         assert client.get(url).status_code == 200, url
+    for url in EXPORTS:
+        assert client.post(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "employee_a", "employee_b"])
@@ -509,6 +513,9 @@ def test_everyone_else_is_refused(people, persona):
     client = signed_in(getattr(people, persona))
     mark = last_entry_id()
     for url in every_url(people):
+        assert client.get(url).status_code == 403, url
+    for url in EXPORTS:
+        assert client.post(url).status_code == 403, url
         assert client.get(url).status_code == 403, url
     assert exported_entries(mark) == []
 
@@ -521,9 +528,70 @@ def test_strangers_and_sign_ups_are_sent_away(people, persona):
     for url in every_url(people):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(target), url
+    for url in EXPORTS:
+        response = client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith(target), url
     assert exported_entries(mark) == []
 
 
 def test_pages_are_read_only(people, officer):
-    for url in [reverse("audit:trail"), reverse("audit:integrity"), reverse("audit:export", args=["csv"])]:
+    for url in [reverse("audit:trail"), reverse("audit:integrity")]:
         assert officer.post(url).status_code == 405
+
+
+# --- exports are POSTs -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_opening_an_export_url_records_nothing_and_points_to_the_trail(people, officer, fmt):
+    """A link or an image on another site (or an old bookmark) cannot make a reader's browser record an export."""
+    mark = last_entry_id()
+    response = officer.get(reverse("audit:export", args=[fmt]), {"actor": "S100", "q": "order", "before": "5"})
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert not response.streaming and "Content-Disposition" not in response
+    page = response.content.decode()
+    assert "Start an export from the trail page" in page
+    assert f'href="{reverse("audit:trail")}?actor=S100&amp;q=order"' in page  # the filters, not the position
+    assert exported_entries(mark) == []
+    assert last_entry_id() == mark
+
+
+def test_an_export_without_the_csrf_token_is_refused_and_records_nothing(people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.compliance)
+    mark = last_entry_id()
+    response = client.post(reverse("audit:export", args=["csv"]), {"actor": "S100"})
+    assert response.status_code == 403
+    assert exported_entries(mark) == []
+
+
+def test_the_trail_page_exports_its_filters_through_a_form_with_the_csrf_token(people, officer):
+    page = officer.get(reverse("audit:trail"), {"actor": "S100", "action": "accounts.employee."}).content.decode()
+    export_form = re.search(r'<form id="audit-export" method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    assert export_form and export_form[1] == reverse("audit:export", args=["csv"])
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', export_form[2]))
+    assert fields.pop("csrfmiddlewaretoken")
+    assert fields == {"actor": "S100", "action": "accounts.employee."}
+    buttons = re.findall(r'<button type="submit" class="link" form="audit-export" formaction="([^"]+)">', page)
+    assert buttons == [reverse("audit:export", args=["csv"]), reverse("audit:export", args=["jsonl"])]
+    assert f'href="{reverse("audit:export", args=["csv"])}' not in page
+
+
+def test_the_trail_page_offers_no_export_for_filters_it_could_not_use(people, officer):
+    page = officer.get(reverse("audit:trail"), {"from": "notadate"}).content.decode()
+    assert 'id="audit-export"' not in page and 'form="audit-export"' not in page
+
+
+def test_integrity_page_shows_the_last_anchor_written_outside_the_database(people, officer):
+    from audit.sealer import seal_pending
+
+    seal_pending()
+    head = AuditSeal.objects.order_by("-seq").values_list("hash", flat=True).first()
+    page = officer.get(reverse("audit:integrity")).content.decode()
+    assert "Last anchor" in page and head in page
+
+
+def test_integrity_page_says_when_no_anchor_can_be_read_here(people, officer):
+    page = officer.get(reverse("audit:integrity")).content.decode()
+    assert "No anchor can be read here" in page

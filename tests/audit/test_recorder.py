@@ -11,7 +11,7 @@ from accounts.models import Employee, Role
 from audit import recorder
 from audit.models import AuditEntry
 from inbox.access import queues_for
-from tests import cast
+from tests import cast, database_roles
 from tests.helpers import actions_since, last_entry_id
 
 ACTIONS = {
@@ -177,7 +177,6 @@ def test_record_many_writes_what_record_would_byte_for_byte_and_the_chain_verifi
     from audit.sealer import seal_pending
     from audit.verify import verify_chain
 
-    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
     # One moment for every entry, so that the two writers' records can be compared byte for byte.
     moment = dt.datetime(2026, 11, 25, 3, 4, 5, 678901, tzinfo=dt.UTC)
     monkeypatch.setattr(timezone, "now", lambda: moment)
@@ -231,21 +230,10 @@ def test_record_many_writes_what_record_would_byte_for_byte_and_the_chain_verifi
     assert result.ok, result.problems
 
 
+@pytest.mark.django_db(transaction=True)
 def test_record_many_whose_insert_fails_leaves_nothing_behind(people):
-    from django.db import connection
-
     mark = last_entry_id()
     entry = recorder.SystemEntry("inbox.question", "7", "#7", after={"round": 1})
-    with connection.cursor() as cursor:
-        # A real failure inside the database (dropped with the test's transaction), whatever the insert path.
-        cursor.execute(
-            "CREATE FUNCTION pg_temp.refuse_entry() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'audit table unavailable'; END $$"
-        )
-        cursor.execute(
-            "CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_auditentry "
-            "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.refuse_entry()"
-        )
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with database_roles.audit_inserts_fail(), pytest.raises(DatabaseError), transaction.atomic():
         recorder.record_many("inbox.question.poked", [entry])
     assert actions_since(mark) == []

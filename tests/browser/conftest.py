@@ -1,7 +1,9 @@
+import contextlib
 import os
 import shutil
 
 import pytest
+from playwright.sync_api import Error
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -43,3 +45,95 @@ def _orm_beside_playwright():
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-US"}
+
+
+# --- Content-Security-Policy -------------------------------------------------------------------------------------
+
+# Runs in every frame of every page before the page's own scripts (Playwright injects it, so the policy does not
+# apply to it) and hands each violation the page reports to the test.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__replydeskCspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+    page: document.location.href,
+  });
+});
+"""
+
+
+class PolicyWatch:
+    """Every page a test opens, watched for what the Content-Security-Policy blocked: the `securitypolicyviolation`
+    events the page fires and the console messages Chromium writes for them (one of the two survives a page that
+    navigates away at once)."""
+
+    def __init__(self):
+        self.contexts = []
+        self.violations: list[str] = []
+        self.console: list[str] = []
+
+    def attach(self, context) -> None:
+        if context in self.contexts:
+            return
+        self.contexts.append(context)
+        context.expose_binding("__replydeskCspViolation", lambda source, report: self.violations.append(str(report)))
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        text = f"{message.type}: {message.text} ({message.location.get('url', '')})"
+        self.console.append(text)
+
+    def blocked(self) -> list[str]:
+        """What was blocked so far, once the events still on their way from the pages have arrived."""
+        for context in self.contexts:
+            for page in context.pages:
+                # A round trip: the page's earlier messages arrive before its answer. Closed or navigating: none.
+                with contextlib.suppress(Error):
+                    page.evaluate("0")
+        policy_messages = [text for text in self.console if "Content Security Policy" in text]
+        return self.violations + policy_messages
+
+    def take(self) -> list[str]:
+        """What was blocked so far, forgotten: for a test that provokes a violation on purpose."""
+        found = self.blocked()
+        self.violations.clear()
+        self.console.clear()
+        return found
+
+
+@pytest.fixture(autouse=True)
+def csp_watch(request, browser, monkeypatch) -> PolicyWatch:
+    """Watches every context the test makes (browser.new_context, browser.new_page, pytest-playwright's `page`);
+    pytest_runtest_call below fails the test when the policy blocked anything."""
+    watch = PolicyWatch()
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        watch.attach(context)
+        return context
+
+    def watched_page(*args, **kwargs):
+        # browser.new_page makes its context without new_context; the blank first page has no policy to break.
+        page = new_page(*args, **kwargs)
+        watch.attach(page.context)
+        return page
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    monkeypatch.setattr(browser, "new_page", watched_page)
+    request.node.csp_watch = watch
+    return watch
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield  # a test that failed already is reported as it failed
+    watch = getattr(item, "csp_watch", None)
+    if watch is not None and (blocked := watch.blocked()):
+        pytest.fail(
+            "The Content-Security-Policy blocked something on a page:\n  " + "\n  ".join(blocked), pytrace=False
+        )
+    return result

@@ -267,7 +267,10 @@ def test_any_audit_trail_filters_answer_a_page_and_an_export_is_recorded_only_wh
     assert client.get(f"{reverse('audit:trail')}?{query}").status_code == 200
     assert actions_since(mark) == []
 
-    export = client.get(f"{reverse('audit:export', args=[fmt])}?{query}")
+    # Opening an export's address records nothing; an export starts only from the trail page's form (a POST).
+    assert client.get(f"{reverse('audit:export', args=[fmt])}?{query}").status_code == 405
+    assert actions_since(mark) == []
+    export = client.post(reverse("audit:export", args=[fmt]), query, content_type=FORM)
     assert export.status_code in (200, 400)
     if export.status_code == 200:
         b"".join(export.streaming_content)  # a failure while streaming would surface here

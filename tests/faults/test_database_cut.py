@@ -23,8 +23,9 @@ from audit.models import AuditEntry
 from inbox import claims
 from inbox.models import Question, Reply
 from replydesk.database_errors import DatabaseUnavailableMiddleware
+from tests import database_roles
 from tests.helpers import actions_since, last_entry_id
-from tests.worker.processes import database_url, eventually
+from tests.worker.processes import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +54,7 @@ def _terminate(pid: int) -> None:
 def cut_mid_request(send: Callable[[], requests.Response]) -> requests.Response:
     """Run `send` while the audit table is held, terminate its backend once it waits there, and return the answer."""
     # The blocker closes (letting the table go) before the pool waits for the request.
-    with ThreadPoolExecutor(max_workers=1) as pool, psycopg.connect(database_url()) as blocker:
+    with ThreadPoolExecutor(max_workers=1) as pool, psycopg.connect(database_roles.owner_database_url()) as blocker:
         blocker.execute("LOCK TABLE audit_auditentry IN SHARE MODE")
         answer = pool.submit(send)
         pid = eventually(_backend_waiting_on_the_audit_table, what="the request reaching its audit entry")

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from inbox import composer
+from inbox.errors import InvalidReply
+from inbox.services import check_reply_text
 from inbox.tlds import COUNTRY_TLDS, GENERIC_TLDS
 
 NODE = shutil.which("node")
@@ -55,6 +57,25 @@ TEXTS = [
     "ıİſK example.COMı",
 ]
 BODIES = ["Thanks!", "Thank you for waiting.  \n\n", "ok \u3000\r\n", "あ" * 137, "あ" * 138, ""]
+# Replies the server refuses whatever their length (inbox.services.check_reply_text), and some it takes.
+REPLY_BODIES = [
+    "",
+    " ",
+    "\u3000\r\n",
+    "\u200b",
+    "\u202e\u2066\u2069",
+    "\ufeff",
+    "\u3164\u2800",
+    "\U000e0001\U000e007f",
+    "\x1c\x85\x7f",
+    "\u200b \u200d\n",
+    "Thanks \ufffd",
+    "\ufffd",
+    "Thanks!",
+    "\u200bThanks",
+    "\u0600",
+    "ありがとう\u200b",
+]
 
 HARNESS = r"""
 const fs = require("fs");
@@ -115,6 +136,13 @@ process.stdout.write(JSON.stringify({
   counts: input.texts.map((text) => api.weightedLength(text)),
   valid: input.texts.map((text) => api.isValidPost(text)),
   replies: input.bodies.map((body) => api.replyText(body, input.signature)),
+  showsNothing: input.replyBodies.map((body) => api.showsNothing(body)),
+  refused: input.replyBodies.map((body) => api.isRefusedReply(body)),
+  counterRefused: input.replyBodies.map((body) => {
+    signed.value = body;
+    signed.fire("input");
+    return signedCounter.classList.contains("refused");
+  }),
   initial,
   signed: typed(signed, signedCounter, input.bodies),
   plain: typed(plain, plainCounter, input.texts),
@@ -127,7 +155,10 @@ def js(tmp_path_factory):
     work = tmp_path_factory.mktemp("composer_js")
     harness, data = work / "harness.js", work / "input.json"
     harness.write_text(HARNESS, encoding="utf-8")
-    data.write_text(json.dumps({"texts": TEXTS, "bodies": BODIES, "signature": SIGNATURE}), encoding="utf-8")
+    data.write_text(
+        json.dumps({"texts": TEXTS, "bodies": BODIES, "replyBodies": REPLY_BODIES, "signature": SIGNATURE}),
+        encoding="utf-8",
+    )
     done = subprocess.run(
         [NODE, str(harness), str(SCRIPT), str(data)], capture_output=True, text=True, timeout=120, check=False
     )
@@ -162,6 +193,28 @@ def test_counter_without_signature_counts_the_text_alone(js):
     assert js["plain"] == [[f"{composer.weighted_length(t)} / 280", composer.weighted_length(t) > 280] for t in TEXTS]
 
 
+def server_refuses(body: str) -> bool:
+    try:
+        check_reply_text(body, SIGNATURE)
+    except InvalidReply:
+        return True
+    return False
+
+
+@needs_node
+def test_browser_sees_an_invisible_reply_as_the_server_does(js):
+    assert js["showsNothing"] == [composer.shows_nothing(body) for body in REPLY_BODIES]
+
+
+@needs_node
+def test_counter_marks_what_the_server_refuses_whatever_its_length(js):
+    # An empty box is not refused yet, only not written; everything else as check_reply_text decides.
+    expected = [body != "" and server_refuses(body) for body in REPLY_BODIES]
+    assert js["refused"] == expected
+    assert js["counterRefused"] == expected
+    assert any(expected) and not all(expected)
+
+
 def js_data(name: str) -> list[str]:
     found = re.search(rf"var {name} = `([^`]*)`;", SCRIPT.read_text(encoding="utf-8"))
     assert found, f"{name} not found in {SCRIPT}"
@@ -175,3 +228,7 @@ def test_same_tld_lists_as_the_server():
 
 def test_same_pictographs_as_the_server():
     assert js_data("PICTOGRAPHIC_RANGES") == composer.PICTOGRAPHIC_RANGES.split()
+
+
+def test_same_invisible_characters_as_the_server():
+    assert js_data("INVISIBLE_RANGES") == composer.INVISIBLE_RANGES.split()

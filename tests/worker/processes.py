@@ -49,6 +49,8 @@ def process_env(**extra: str) -> dict[str, str]:
         REDIS_URL=settings.CELERY_BROKER_URL,
         DATABASE_CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
+        # The test's own anchor file: the worker's sealer anchors where the test (and verify_audit) looks.
+        AUDIT_ANCHOR_FILE=settings.AUDIT_ANCHOR_FILE,
     )
     env.update(extra)
     return env

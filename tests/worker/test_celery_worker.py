@@ -18,9 +18,10 @@ from audit.models import AuditEntry
 from inbox import claims
 from inbox.models import OverdueNotice, Question, WorkerRun
 from inbox.tasks import flag_unanswered, release_expired_claims
+from tests import database_roles
 from tests.helpers import actions_since, last_entry_id, wind_back
 
-from .processes import Worker, database_url, eventually
+from .processes import Worker, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,7 +97,7 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_half_done_and_the_rerun_comple
     wind_back(questions, 2 * NORMAL_MINUTES + 5)
     entries_before = AuditEntry.objects.count()
 
-    with psycopg.connect(database_url()) as blocker:
+    with psycopg.connect(database_roles.owner_database_url()) as blocker:
         # Hold the audit table, so that the sweep stops after flagging the questions in its transaction,
         # before writing their entries: the middle of the task.
         blocker.execute("LOCK TABLE audit_auditentry IN SHARE MODE")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from inbox import claims, configuration, notices, overdue, services
 from inbox.errors import QuestionClosed, ReasonRequired
 from inbox.models import OverdueNotice, Priority, Question, ServiceLevel
+from tests import database_roles
 from tests.concurrency import at_once
 from tests.helpers import actions_since, last_entry_id, wind_back
 
@@ -205,21 +206,12 @@ def test_a_mailer_that_died_mid_send_is_retried_after_a_while_never_at_once(desk
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_sweep_writes_nothing_when_its_audit_entries_cannot_be_written(desk, ask):
-    from django.db import DatabaseError, connection
+    from django.db import DatabaseError
 
     question = ask("Where is my order #12?")
-    with connection.cursor() as cursor:
-        # A real failure of the audit insert, however the recorder inserts (gone with the test's transaction).
-        cursor.execute(
-            "CREATE FUNCTION pg_temp.refuse_entry() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'audit table unavailable'; END $$"
-        )
-        cursor.execute(
-            "CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_auditentry "
-            "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.refuse_entry()"
-        )
-    with pytest.raises(DatabaseError):
+    with database_roles.audit_inserts_fail(), pytest.raises(DatabaseError):
         overdue.flag_unanswered(now=later(2 * NORMAL_MINUTES + 1))
     question.refresh_from_db()
     assert question.overdue == Question.Overdue.ON_TIME and OverdueNotice.objects.count() == 0
