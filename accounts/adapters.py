@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import services
@@ -48,7 +49,17 @@ class EmployeeAccountAdapter(DefaultAccountAdapter):
             validate_employee_number(number)
         except ValidationError as error:
             raise ValidationError(error.messages) from None
-        return super().clean_username(number, shallow=shallow)
+        try:
+            return super().clean_username(number, shallow=shallow)
+        except ValidationError as error:
+            if error.code != "username_taken":
+                raise
+            # allauth's words are Django's "A user with that username already exists."
+            raise ValidationError(
+                _("Employee number %(number)s has already signed up. If it is yours, sign in instead.")
+                % {"number": number},
+                code="number_taken",
+            ) from None
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

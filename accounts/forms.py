@@ -1,6 +1,7 @@
 from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from inbox.models import Queue
@@ -26,6 +27,23 @@ class EmployeeLoginForm(LoginForm):
         self.fields["login"].label = _("Employee number or e-mail")
         # allauth's sign-in page shows placeholders instead of labels.
         self.fields["login"].widget.attrs["placeholder"] = _("Employee number or e-mail")
+        if "remember" in self.fields:
+            # allauth's "Remember Me", which its Japanese calls ログイン: the desk says "sign in" (サインイン).
+            self.fields["remember"].label = _("Keep me signed in on this browser")
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code not in WRONG_CREDENTIALS:
+                raise
+            # allauth names the "username" or the "email address" it guessed was typed; the desk signs in with either.
+            raise ValidationError(
+                _("The employee number or e-mail, or the password, is not correct."), code=error.code
+            ) from None
+
+
+WRONG_CREDENTIALS = {"username_password_mismatch", "email_password_mismatch"}
 
 
 class ApprovalForm(forms.Form):

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "accounts.password.reset_refused": pgettext_lazy("audit action", "password reset refused (address not verified)"),
     "accounts.password.reset_completed": pgettext_lazy("audit action", "password reset completed"),
     "audit.trail.exported": pgettext_lazy("audit action", "trail exported"),
+    "audit.verification.started": pgettext_lazy("audit action", "verification started"),
     "inbox.mentions.ingested": pgettext_lazy("audit action", "mentions received"),
     "inbox.question.claimed": pgettext_lazy("audit action", "claimed"),
     "inbox.question.renewed": pgettext_lazy("audit action", "claim renewed"),

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEntry(models.Model):
@@ -85,11 +86,40 @@ class AuditCheckpoint(models.Model):
 
 
 class AuditVerification(models.Model):
-    """The outcome of one run of verify_audit, shown on the compliance pages."""
+    """A verification of the trail, shown on the compliance pages: rows inserted, never changed (the desk's database
+    role may only insert into the audit tables), so a run started from the integrity page is several rows: its
+    request, the worker's progress notes, and the outcome. `verify_audit` writes the outcome alone."""
 
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("verification state", "requested")
+        PROGRESS = "progress", pgettext_lazy("verification state", "in progress")
+        FINISHED = "finished", pgettext_lazy("verification state", "finished")
+        INTERRUPTED = "interrupted", pgettext_lazy("verification state", "interrupted")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FINISHED)
+    # The request a progress note or an outcome belongs to (none for verify_audit's runs).
+    run = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+        db_constraint=False,
+    )
+    # A request names the request before it (0: none); two requests naming the same one cannot both be saved, so of
+    # two started at the same moment one is refused (audit_one_verification_at_a_time).
+    follows = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(_("started"))
-    finished_at = models.DateTimeField(_("finished"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # When a request or a progress note was written: a run whose newest row is old was interrupted.
+    noted_at = models.DateTimeField(_("noted"), null=True, blank=True)
     checked = models.BigIntegerField(_("entries checked"))
+    # About how many seals the run walks: the chain's head when the worker began.
+    to_check = models.BigIntegerField(_("entries to check"), null=True, blank=True)
     head_seq = models.BigIntegerField(_("last sequence"), null=True)
     problems = models.JSONField(_("problems"), default=list)
 
@@ -97,8 +127,15 @@ class AuditVerification(models.Model):
         verbose_name = _("audit verification")
         verbose_name_plural = _("audit verifications")
         ordering = ["-finished_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follows"], condition=models.Q(kind="requested"), name="audit_one_verification_at_a_time"
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.kind != self.Kind.FINISHED:
+            return f"verification {self.run_id or self.pk}: {self.kind}"
         return f"verification {self.finished_at:%Y-%m-%d %H:%M}: {len(self.problems)} problems"
 
     @property

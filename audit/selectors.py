@@ -140,7 +140,7 @@ def integrity_status() -> IntegrityStatus:
     except OSError:
         last_anchor = None
     return IntegrityStatus(
-        verification=AuditVerification.objects.order_by("-finished_at").first(),
+        verification=last_verification(),
         checkpoint=AuditCheckpoint.objects.order_by("-seq").first(),
         sealed_up_to=AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first(),
         newest_entry=AuditEntry.objects.order_by("-id").values_list("id", flat=True).first(),
@@ -148,3 +148,8 @@ def integrity_status() -> IntegrityStatus:
         last_anchor=last_anchor,
         anchor_file=str(anchors.anchor_file()),
     )
+
+
+def last_verification() -> AuditVerification | None:
+    """The newest outcome of a verification (the page's own runs and verify_audit's alike)."""
+    return AuditVerification.objects.filter(kind=AuditVerification.Kind.FINISHED).order_by("-finished_at").first()

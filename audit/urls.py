@@ -11,4 +11,6 @@ urlpatterns = [
     # Unknown formats are a 404 in the view; only a POST (the trail page's buttons) exports, a GET answers 405.
     path("export.<str:fmt>", views.export, name="export"),
     path("integrity/", views.integrity, name="integrity"),
+    path("integrity/verification/", views.verification, name="verification"),
+    path("integrity/verify/", views.start_verification, name="start_verification"),
 ]

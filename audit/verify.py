@@ -51,8 +51,10 @@ def verify_chain(
     anchors_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    run: AuditVerification | None = None,
 ) -> Verification:
-    """Check the trail as the steps of the module docstring say; record the run for the integrity page."""
+    """Check the trail as the steps of the module docstring say; record the run for the integrity page (`run`: the
+    request from that page this run answers, see audit/verification_runs.py)."""
     started = timezone.now()
     now = now or started
     result = Verification()
@@ -108,6 +110,7 @@ def verify_chain(
     for line in log.unreadable:
         result.problem(f"anchor file line {line} is unreadable")
     AuditVerification.objects.create(
+        run=run,
         started_at=started,
         finished_at=timezone.now(),
         checked=result.checked,

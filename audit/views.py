@@ -1,20 +1,25 @@
 """The compliance officer's pages of the audit trail: read-only, except that an export is itself recorded."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TRAIL_READERS, require_role
 from accounts.numbers import normalize_employee_number
 
-from . import exports, selectors
+from . import exports, selectors, services, verification_runs
 from .forms import MAX_SEQUENCE, TrailFilterForm, action_choices
 from .models import AuditEntry
+from .templatetags.audit_time import desk_time_of_text
 
 # More problems than this are summarised on the integrity page (verify_audit lists them all).
 PROBLEMS_SHOWN = 100
@@ -28,22 +33,64 @@ def _sequence(raw: str) -> int | None:
     return None
 
 
-def _readable(data: Any) -> list[tuple[str, str]]:
-    """Before/after data as (key, text) pairs: scalars as they are, lists and objects as compact JSON."""
+@dataclass(frozen=True)
+class DataRow:
+    """One recorded field of an entry, as the "before and after" table shows it (None: not in that side's data)."""
+
+    key: str
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not None and self.after is not None and self.before != self.after
+
+
+def _data_rows(before: Any, after: Any) -> list[DataRow]:
+    """The fields of before and after side by side, in the order recorded (before's first, then the new ones)."""
+    old, new = _fields(before), _fields(after)
+    keys = list(old) + [key for key in new if key not in old]
+    return [DataRow(key, old.get(key), new.get(key)) for key in keys]
+
+
+def _fields(data: Any) -> dict[str, str]:
     if data is None:
-        return []
+        return {}
     if not isinstance(data, dict):
-        return [("", json.dumps(data, ensure_ascii=False))]
-    pairs = []
-    for key, value in data.items():
-        if value is None:
-            text = "—"
-        elif isinstance(value, dict | list | bool):
-            text = json.dumps(value, ensure_ascii=False)
-        else:
-            text = str(value)
-        pairs.append((str(key), text))
-    return pairs
+        return {"": _readable(data)}
+    return {str(key): _readable(value) for key, value in data.items()}
+
+
+def _readable(value: Any) -> str:
+    """A recorded value as a person reads it: times in the desk's zone with the offset, an object one "key: value"
+    line per field, a list of plain values joined by commas, nothing as "—"."""
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict):
+        return "\n".join(f"{key}: {_inline(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):
+            return "\n".join(_inline(item) for item in value)
+        return ", ".join(_inline(item) for item in value)
+    return _inline(value)
+
+
+def _inline(value: Any) -> str:
+    """A value on one line: deeper objects and lists stay compact JSON."""
+    if isinstance(value, str):
+        return desk_time_of_text(value) or value
+    if value is None or isinstance(value, bool | dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _target_text(entry: AuditEntry) -> str:
+    """The target as the reader's language says it. The trail stores the label as it was written (English); an
+    ingestion's label is only a count, said again here with the reader's plural forms."""
+    posts = entry.after.get("posts") if isinstance(entry.after, dict) else None
+    if entry.action == "inbox.mentions.ingested" and isinstance(posts, int) and not isinstance(posts, bool):
+        return ngettext("%(count)d post", "%(count)d posts", posts) % {"count": posts}
+    return entry.target_label
 
 
 def _link(name: str, *args) -> str | None:
@@ -62,8 +109,10 @@ def _decorate(entries: list[AuditEntry]) -> list[AuditEntry]:
             entry.target_url = _link("audit:question_timeline", int(entry.target_id))
         elif entry.target_type == selectors.EMPLOYEE_TARGET and entry.target_label:
             entry.target_url = _link("audit:employee_activity", entry.target_label)
-        entry.before_items = _readable(entry.before)
-        entry.after_items = _readable(entry.after)
+        entry.target_text = _target_text(entry)
+        entry.data_rows = _data_rows(entry.before, entry.after)
+        entry.has_before = entry.before is not None
+        entry.has_after = entry.after is not None
     return entries
 
 
@@ -194,21 +243,14 @@ def _export_by_post_only(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def integrity(request: HttpRequest) -> HttpResponse:
-    """The hash chain's state: the last verification, the last checkpoint, and how far the sealer has got."""
+    """The hash chain's state: the last verification (and one in progress), the last checkpoint, and how far the
+    sealer has got."""
     status = selectors.integrity_status()
-    verification = status.verification
-    problems, more_problems = [], 0
-    if verification is not None:
-        listed = verification.problems if isinstance(verification.problems, list) else [verification.problems]
-        problems = [p if isinstance(p, str) else json.dumps(p, ensure_ascii=False) for p in listed[:PROBLEMS_SHOWN]]
-        more_problems = max(len(listed) - PROBLEMS_SHOWN, 0)
     return render(
         request,
         "audit/integrity.html",
         {
-            "verification": verification,
-            "problems": problems,
-            "more_problems": more_problems,
+            **_verification_context(status.verification),
             "checkpoint": status.checkpoint,
             "sealed_up_to": status.sealed_up_to,
             "newest_entry": status.newest_entry,
@@ -218,3 +260,42 @@ def integrity(request: HttpRequest) -> HttpResponse:
             "tab": "integrity",
         },
     )
+
+
+@require_role(*TRAIL_READERS)
+@never_cache
+@require_GET
+def verification(request: HttpRequest) -> HttpResponse:
+    """The integrity page's verification card alone: what its poll fetches while a run is waiting or running."""
+    context = _verification_context(selectors.last_verification())
+    return render(request, "audit/_verification.html", context)
+
+
+@require_role(*TRAIL_READERS)
+@require_POST
+def start_verification(request: HttpRequest) -> HttpResponse:
+    """Start a verification on the worker (recorded), then back to the integrity page, which shows its progress."""
+    try:
+        services.start_verification(actor=request.user)
+    except services.VerificationAlreadyRunning:
+        messages.warning(request, _("A verification is already running: its progress is shown below."))
+    else:
+        messages.success(request, _("Verification started. The worker checks the trail now; this page shows how far."))
+    return redirect("audit:integrity")
+
+
+def _verification_context(verification) -> dict[str, Any]:
+    """The last finished verification with its problems as text, and the run started from this page, if any."""
+    problems, more_problems = [], 0
+    if verification is not None:
+        listed = verification.problems if isinstance(verification.problems, list) else [verification.problems]
+        problems = [p if isinstance(p, str) else json.dumps(p, ensure_ascii=False) for p in listed[:PROBLEMS_SHOWN]]
+        more_problems = max(len(listed) - PROBLEMS_SHOWN, 0)
+    run = verification_runs.current_run()
+    return {
+        "verification": verification,
+        "problems": problems,
+        "more_problems": more_problems,
+        "run": run,
+        "stale_minutes": int(verification_runs.STALE_AFTER.total_seconds() // 60),
+    }

@@ -58,7 +58,8 @@ TARGET_RATIO = 0.25
 TARGET_RSS_MB = 150.0
 
 # wrk reports neither p95 nor the status codes it saw unless asked: this script counts every answer that is not
-# a 200 (a redirect to the sign-in page would otherwise pass for a fast inbox page) and prints the percentiles.
+# the expected status, given after "--" (200 unless said; a redirect to the sign-in page would otherwise pass for
+# a fast inbox page), and prints the percentiles. bench/live.py uses it too, expecting the poll's 204.
 WRK_SCRIPT = """
 local threads = {}
 
@@ -67,11 +68,12 @@ function setup(thread)
 end
 
 function init(args)
+  expected = tonumber(args[1]) or 200
   not_ok = 0
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
+  if status ~= expected then
     not_ok = not_ok + 1
   end
 end
@@ -96,7 +98,7 @@ end
 class LoadResult:
     requests: int
     seconds: float
-    not_ok: int  # answers other than 200
+    not_ok: int  # answers other than the expected status
     socket_errors: int
     p50_ms: float
     p95_ms: float
@@ -328,7 +330,16 @@ class WrkGenerator:
     def close(self) -> None:
         Path(self.script).unlink(missing_ok=True)
 
-    def run(self, port: int, path: str, cookie: str | None, seconds: float) -> LoadResult:
+    def run(
+        self,
+        port: int,
+        path: str,
+        cookie: str | None,
+        seconds: float,
+        *,
+        headers: dict[str, str] | None = None,
+        expected: int = 200,
+    ) -> LoadResult:
         command = [
             self.executable,
             f"-t{self.threads}",
@@ -339,9 +350,9 @@ class WrkGenerator:
             "-s",
             self.script,
         ]
-        if cookie:
-            command += ["-H", f"Cookie: {cookie}"]
-        command.append(f"http://127.0.0.1:{port}{path}")
+        for name, value in {**(headers or {}), **({"Cookie": cookie} if cookie else {})}.items():
+            command += ["-H", f"{name}: {value}"]
+        command += [f"http://127.0.0.1:{port}{path}", "--", str(expected)]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         match = re.search(r"^BENCH_RESULT (.*)$", output, re.MULTILINE)
         if match is None:
@@ -403,7 +414,16 @@ class PythonGenerator:
     def close(self) -> None:
         pass
 
-    def run(self, port: int, path: str, cookie: str | None, seconds: float) -> LoadResult:
+    def run(
+        self,
+        port: int,
+        path: str,
+        cookie: str | None,
+        seconds: float,
+        *,
+        headers: dict[str, str] | None = None,
+        expected: int = 200,
+    ) -> LoadResult:
         from django.db import connections as database_connections
 
         database_connections.close_all()  # a forked child must not share the parent's database socket

@@ -112,12 +112,24 @@ def access_queue(employee: Employee, queue_id: int) -> Queue:
     return queue
 
 
+def _visible_to(employee: Employee, questions: QuerySet[Question]) -> QuerySet[Question]:
+    """The questions `employee` may see: those of the queues they may answer; supervisors see every queue."""
+    return questions if may_supervise(employee) else questions.filter(queue__in=queues_for(employee))
+
+
 def access_question(employee: Employee, question_id: int) -> Question:
     """A question in a queue the employee may answer (supervisors see every queue); else 404."""
-    questions = Question.objects.select_related("queue", "customer", "holder")
-    if not may_supervise(employee):
-        questions = questions.filter(queue__in=queues_for(employee))
+    questions = _visible_to(employee, Question.objects.select_related("queue", "customer", "holder"))
     question = questions.filter(pk=question_id).first()
     if question is None:
         raise Http404
     return question
+
+
+def access_question_version(employee: Employee, question_id: int) -> int:
+    """The version of a question `employee` may see (access_question's rule), else 404: what an open question
+    page's poll reads every few seconds, one column of one row by primary key."""
+    version = _visible_to(employee, Question.objects.filter(pk=question_id)).values_list("version", flat=True).first()
+    if version is None:
+        raise Http404
+    return version

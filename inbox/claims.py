@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from accounts.models import Employee
 from audit import recorder
+from replydesk.locks import TransactionLock, transaction_lock
 
-from .access import ensure_may_answer, ensure_may_supervise, queues_for
-from .errors import AlreadyClaimed, ClaimLost, NotClaimed, QuestionClosed, ReasonRequired
-from .models import RELEASED_CLAIM, Question, Queue
+from . import notifications
+from .access import ensure_may_answer, ensure_may_supervise, may_supervise, queues_for
+from .errors import AlreadyClaimed, ClaimLost, HoldLimitReached, NotClaimed, QuestionClosed, ReasonRequired
+from .models import CHANGED, RELEASED_CLAIM, Question, Queue
 
 
 def _lease_end(now: datetime) -> datetime:
@@ -61,14 +63,26 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
 
 def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
     ensure_may_answer(actor, question)
+    _ensure_room_to_hold(question, actor=actor, now=now)
     fields = _claim_fields(actor, now)
-    won = Question.objects.open().free_or_held_by(actor, now).filter(pk=question.pk).update(**fields)
+    won = Question.objects.open().free_or_held_by(actor, now).filter(pk=question.pk).update(**fields, **CHANGED)
     if won != 1:
         raise _refusal(question.pk)
     # The UPDATE wrote exactly these; setting them here saves re-reading the row (and its customer, for the label).
     _apply(question, fields)
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question
+
+
+def _ensure_room_to_hold(question: Question, *, actor: Employee, now: datetime) -> None:
+    """An employee holds at most CLAIM_HOLD_LIMIT questions at once (claiming one they hold already renews it);
+    supervisors are exempt. The employee's claims take a lock of their own first, so that two claims at once
+    cannot both see room for one more."""
+    if may_supervise(actor):
+        return
+    transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
+    if Question.objects.held_by(actor, now).exclude(pk=question.pk).count() >= settings.CLAIM_HOLD_LIMIT:
+        raise HoldLimitReached(settings.CLAIM_HOLD_LIMIT)
 
 
 @transaction.atomic(durable=True)
@@ -82,7 +96,7 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
         Question.objects.open()
         .held_by(actor, now)
         .filter(pk=question.pk, claim_token=token)
-        .update(lease_ends=lease_ends)
+        .update(lease_ends=lease_ends, **CHANGED)
     )
     if won != 1:
         raise ClaimLost()
@@ -94,7 +108,7 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
 @transaction.atomic(durable=True)
 def release(question: Question, *, actor: Employee) -> Question:
     """Give the question back to the queue."""
-    won = Question.objects.filter(pk=question.pk, holder=actor).update(**RELEASED_CLAIM)
+    won = Question.objects.filter(pk=question.pk, holder=actor).update(**RELEASED_CLAIM, **CHANGED)
     if won != 1:
         raise ClaimLost()
     _apply(question, RELEASED_CLAIM)
@@ -110,7 +124,7 @@ def force_release(question: Question, *, actor: Employee, reason: str) -> Questi
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if held.holder_id is None:
         raise NotClaimed()
-    Question.objects.filter(pk=question.pk).update(**RELEASED_CLAIM)
+    Question.objects.filter(pk=question.pk).update(**RELEASED_CLAIM, **CHANGED)
     question.refresh_from_db()
     recorder.record(
         "inbox.question.force_released",
@@ -119,6 +133,7 @@ def force_release(question: Question, *, actor: Employee, reason: str) -> Questi
         before={"holder": str(held.holder)},
         after={"reason": reason},
     )
+    notifications.tell(held.holder, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
     return question
 
 
@@ -134,7 +149,7 @@ def reassign(
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if held.status != Question.Status.OPEN:
         raise QuestionClosed()
-    Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now))
+    Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now), **CHANGED)
     question.refresh_from_db()
     recorder.record(
         "inbox.question.reassigned",
@@ -143,6 +158,9 @@ def reassign(
         before={"holder": str(held.holder) if held.holder else None},
         after={"holder": str(to), "reason": reason, "lease_ends": question.lease_ends},
     )
+    if held.holder_id != to.pk:
+        notifications.tell(held.holder, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
+    notifications.tell(to, notifications.Kind.REASSIGNED_TO_YOU, question, by=str(actor), reason=reason)
     return question
 
 
@@ -176,7 +194,7 @@ def release_expired(*, now: datetime | None = None) -> int:
     )
     if not expired:
         return 0
-    Question.objects.lease_ended(now).filter(pk__in=[pk for pk, _number in expired]).update(**RELEASED_CLAIM)
+    Question.objects.lease_ended(now).filter(pk__in=[pk for pk, _number in expired]).update(**RELEASED_CLAIM, **CHANGED)
     for pk, number in expired:
         recorder.record(
             "inbox.question.lock_expired",
@@ -201,7 +219,7 @@ def release_claims_of(employee: Employee, *, actor: Employee, reason: str, queue
     if queue is not None:
         held = held.filter(queue=queue)
     released = list(held.select_for_update(of=("self",)))
-    Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(**RELEASED_CLAIM)
+    Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(**RELEASED_CLAIM, **CHANGED)
     for question in released:
         recorder.record(
             "inbox.question.force_released",
@@ -210,4 +228,5 @@ def release_claims_of(employee: Employee, *, actor: Employee, reason: str, queue
             before={"holder": str(employee)},
             after={"reason": reason},
         )
+        notifications.tell(employee, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
     return len(released)

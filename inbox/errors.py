@@ -1,6 +1,7 @@
 """What can go wrong in the inbox; each error carries a message fit to show to the employee."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class InboxError(Exception):
@@ -14,6 +15,21 @@ class AlreadyClaimed(InboxError):
         self.holder = holder
         self.lease_ends = lease_ends
         super().__init__(_("%(number)s is answering this question.") % {"number": holder})
+
+
+class HoldLimitReached(InboxError):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(
+            ngettext(
+                "You already hold %(limit)d question, the most one person may hold at once. Answer or release it "
+                "first.",
+                "You already hold %(limit)d questions, the most one person may hold at once. Answer or release "
+                "one of them first.",
+                limit,
+            )
+            % {"limit": limit}
+        )
 
 
 class ClaimLost(InboxError):

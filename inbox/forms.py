@@ -5,12 +5,22 @@ from accounts.models import Employee
 
 from .access import answerers_of
 from .models import Question
-from .selectors import InboxFilters
+from .selectors import DUE, NEWEST, WAITING, InboxFilters
 
 
 class InboxFilterForm(forms.Form):
+    """The inbox's filters, all in the address: what a person sees can be reloaded, bookmarked and shared."""
+
+    SORT_CHOICES = [
+        (WAITING, _("Waiting longest, urgent first")),
+        (NEWEST, _("Newest first")),
+        (DUE, _("Due soonest")),
+    ]
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     queue = forms.TypedChoiceField(label=_("Queue"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), choices=Question.Status.choices, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
     mine = forms.BooleanField(label=_("Held by me"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     after = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
@@ -26,6 +36,8 @@ class InboxFilterForm(forms.Form):
             status=data["status"] or Question.Status.OPEN,
             mine=data["mine"],
             overdue=data["overdue"],
+            sort=data["sort"] or WAITING,
+            search=data["q"].strip(),
             after=data["after"],
         )
 
@@ -53,7 +65,14 @@ REASON_REQUIRED = {"required": _("Give a reason.")}
 
 
 class ReasonForm(forms.Form):
+    """A supervisor's reason; each use names what it is the reason for (the page shows several at once)."""
+
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput, error_messages=REASON_REQUIRED)
+
+    def __init__(self, *args, label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["reason"].label = label
 
 
 class ReassignForm(forms.Form):
@@ -62,8 +81,14 @@ class ReassignForm(forms.Form):
         queryset=Employee.objects.none(),
         error_messages={"required": _("Choose who takes the question.")},
     )
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput, error_messages=REASON_REQUIRED)
+    reason = forms.CharField(
+        label=_("Reason to hand it on"),
+        max_length=500,
+        widget=forms.TextInput,
+        error_messages=REASON_REQUIRED,
+    )
 
     def __init__(self, *args, question: Question, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = answerers_of(question.queue)
+        self.fields["employee"].empty_label = _("Choose who takes it…")

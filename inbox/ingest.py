@@ -19,7 +19,8 @@ from django.utils import timezone
 from audit import recorder
 from channels.base import Channel, Mention, RateLimited
 
-from .models import Customer, MentionCursor, Post, Question
+from . import search
+from .models import CHANGED, Customer, MentionCursor, Post, Question, display_text
 from .routing import Router
 from .service_levels import ServiceLevels
 
@@ -104,6 +105,7 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
         key = (mention.conversation_id, customers[mention.author.id].pk)
         if key in new_questions:
             new_questions[key].last_post_id = mention.id
+            new_questions[key].search_text = search.with_post(new_questions[key].search_text, mention.text)
             result.follow_ups += 1
         elif key in open_by_conversation:
             _join_follow_up(open_by_conversation[key], mention, reopened, levels)
@@ -117,6 +119,8 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
                 source_post_id=mention.id,
                 conversation_id=mention.conversation_id,
                 last_post_id=mention.id,
+                asked_text=display_text(mention.text),
+                search_text=search.search_text(mention.author.username, [mention.text]),
                 created_at=mention.created_at,
                 **_round_times(levels, route.queue.pk, route.priority, mention.created_at),
             )
@@ -141,7 +145,9 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
         "inbox.mentions.ingested",
         actor=None,
         target_type="inbox.mentioncursor",
-        target_label=f"{len(fresh)} posts",
+        # Stored as written, in English like every label of the trail; the compliance pages say it again in the
+        # reader's language from `posts` (audit.views._target_text).
+        target_label=f"{len(fresh)} post" if len(fresh) == 1 else f"{len(fresh)} posts",
         after={"posts": len(fresh), "newest_id": fresh[-1].id, "reopened": [q.pk for q in reopened]},
     )
 
@@ -159,9 +165,12 @@ def _round_times(levels: ServiceLevels, queue_id: int, priority: int, waiting_si
 def _join_follow_up(question: Question, mention: Mention, reopened: list[Question], levels: ServiceLevels) -> None:
     """A follow-up becomes the post to answer; it reopens an answered or closed question for a new round,
     whose service level counts from the follow-up."""
+    question.search_text = search.with_post(question.search_text, mention.text)
     if _id_key(mention.id) <= _id_key(question.last_post_id):
+        # An earlier post that arrived late: searchable, but not the one to answer.
+        Question.objects.filter(pk=question.pk).update(search_text=question.search_text)
         return
-    fields = {"last_post_id": mention.id}
+    fields = {"last_post_id": mention.id, "search_text": question.search_text}
     if question.status != Question.Status.OPEN:
         fields.update(
             status=Question.Status.OPEN,
@@ -170,7 +179,7 @@ def _join_follow_up(question: Question, mention: Mention, reopened: list[Questio
             **_round_times(levels, question.queue_id, question.priority, mention.created_at),
         )
         reopened.append(question)
-    Question.objects.filter(pk=question.pk).update(**fields)
+    Question.objects.filter(pk=question.pk).update(**fields, **CHANGED)
     for name, value in fields.items():
         setattr(question, name, value)
 

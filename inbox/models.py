@@ -14,8 +14,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from .composer import MAX_WEIGHTED_LENGTH, reply_text, weighted_length
 
 # The object permission "may answer this queue"; inbox/access.py is the only module that reads or grants it.
 ANSWER_QUEUE = "answer_queue"
@@ -61,6 +63,11 @@ class QueueGroupObjectPermission(GroupObjectPermissionBase):
 
 
 _LEADING_HANDLES = re.compile(r"^(?:@\w{1,50}\s+)+")
+
+
+def display_text(text: str) -> str:
+    """A post's text without the @handles X puts in front of a reply (as X's apps hide them)."""
+    return _LEADING_HANDLES.sub("", text)
 
 
 class Customer(models.Model):
@@ -124,9 +131,30 @@ class ReplyTemplate(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        """Refuse a template no reply could be sent with: counted as the composer counts, with the longest signature
+        an employee can have (the prefix and a 12-character number, the most EMPLOYEE_NUMBER_PATTERN allows)."""
+        longest = reply_text(self.body, f"{settings.REPLY_SIGNATURE_PREFIX}{'W' * LONGEST_EMPLOYEE_NUMBER}")
+        length = weighted_length(longest)
+        if length > MAX_WEIGHTED_LENGTH:
+            message = ngettext(
+                "With the signature of the longest employee number the template is %(length)d character long as X "
+                "counts them; a post holds %(limit)d, so no reply could use it. Shorten it by %(over)d.",
+                "With the signature of the longest employee number the template is %(length)d characters long as X "
+                "counts them; a post holds %(limit)d, so no reply could use it. Shorten it by %(over)d.",
+                length,
+            ) % {"length": length, "limit": MAX_WEIGHTED_LENGTH, "over": length - MAX_WEIGHTED_LENGTH}
+            raise ValidationError({"body": ValidationError(message, code="too_long")})
+
+
+# The most characters an employee number has (settings.EMPLOYEE_NUMBER_PATTERN, [A-Z0-9]{2,12}): each weighs 1.
+LONGEST_EMPLOYEE_NUMBER = 12
+
 
 # What a question's claim fields hold once nobody holds it: a release, a send, a close, an expired lease.
 RELEASED_CLAIM = {"holder": None, "claimed_at": None, "lease_ends": None, "claim_token": None}
+# Every UPDATE of a question that changes what its page shows includes this (Question.version).
+CHANGED = {"version": models.F("version") + 1}
 
 
 def held_condition(now: datetime) -> models.Q:
@@ -234,6 +262,16 @@ class Question(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_ends = models.DateTimeField(_("held until"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
+    # The customer's first post as the inbox shows it (display text), kept on the question so that the inbox reads
+    # one table.
+    asked_text = models.TextField(_("question"), blank=True)
+    # Raised by every change an open page shows (a claim, a post, a reply's status, a flag): a page asks "changed
+    # since version V?" with one indexed read.
+    version = models.PositiveIntegerField(default=1)
+    # What a search reads (inbox/search.py): the handle and every post of the customer's, normalised at ingestion.
+    # On PostgreSQL a GIN index of its character bigrams finds a word in it (migration 0005: SQL function and
+    # index, made there because they exist on PostgreSQL only).
+    search_text = models.TextField(blank=True, default="")
 
     objects = QuestionQuerySet.as_manager()
 
@@ -259,6 +297,19 @@ class Question(models.Model):
             models.Index("warn_at", name="question_to_warn", condition=models.Q(status="open", overdue__lt=2)),
             models.Index("queue", "created_at", name="question_open_by_age", condition=models.Q(status="open")),
             models.Index("queue", name="question_warned", condition=models.Q(status="open", overdue=2)),
+            # The inbox's sorts, each walked in its order while the person's queues are filtered (inbox/selectors.py):
+            # waiting longest (by priority, then the customer's current wait), newest first (scanned backwards, for
+            # every status), due soonest (question_open_due); and the per-queue counts of open and overdue questions,
+            # read from the index alone.
+            models.Index(
+                models.F("priority").desc(),
+                "waiting_since",
+                "id",
+                name="question_open_waiting",
+                condition=models.Q(status="open"),
+            ),
+            models.Index("status", "waiting_since", "id", name="question_by_status_newest"),
+            models.Index("queue", "due_at", name="question_open_queue_due", condition=models.Q(status="open")),
         ]
 
     def __str__(self) -> str:
@@ -302,8 +353,7 @@ class Post(models.Model):
 
     @property
     def display_text(self) -> str:
-        """The text without the @handles X puts in front of a reply (as X's apps hide them)."""
-        return _LEADING_HANDLES.sub("", self.text)
+        return display_text(self.text)
 
 
 class Reply(models.Model):
@@ -344,6 +394,36 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.pk} ({self.status})"
+
+
+class Notification(models.Model):
+    """Something the desk tells one person about their work (a question handed to them or taken away, a reply of
+    theirs that X refused), shown in the desk until they have seen it."""
+
+    class Kind(models.TextChoices):
+        REASSIGNED_TO_YOU = "reassigned_to_you", _("A question was handed to you")
+        TAKEN_FROM_YOU = "taken_from_you", _("A question was taken from you")
+        REPLY_FAILED = "reply_failed", _("X refused your reply")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    # Who did it and why, as the person reads it (a supervisor's number and reason, X's refusal).
+    by = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                "recipient", models.F("created_at").desc(), name="notification_unseen", condition=models.Q(seen_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} about {self.question_id}"
 
 
 class MentionCursor(models.Model):

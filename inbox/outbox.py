@@ -22,7 +22,8 @@ from audit import recorder
 from channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
 from replydesk.locks import TransactionLock, transaction_lock
 
-from .models import Question, Reply
+from . import notifications
+from .models import CHANGED, Question, Reply
 
 SENT, QUEUED, SENDING, FAILED = Reply.Status.SENT, Reply.Status.QUEUED, Reply.Status.SENDING, Reply.Status.FAILED
 
@@ -81,7 +82,7 @@ def deliver(reply_id: int, channel: Channel, *, now: datetime | None = None) -> 
     if not started:
         return Delivery("not_due")
     # `sending_since` now identifies this attempt: every result below is written only if it still does.
-    reply = Reply.objects.select_related("question").get(pk=reply_id)
+    reply = Reply.objects.select_related("question", "author").get(pk=reply_id)
     try:
         if reply.attempts > 1:
             # An earlier attempt may have reached X even though its answer was lost (time-out, dropped
@@ -130,7 +131,14 @@ def _start_sending(reply_id: int, now: datetime) -> bool:
     won = Reply.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), pk=reply_id, status=QUEUED
     ).update(status=SENDING, sending_since=now, attempts=F("attempts") + 1)
+    if won == 1:
+        _question_page_changed(Reply.objects.filter(pk=reply_id).values("question_id"))
     return won == 1
+
+
+def _question_page_changed(question_ids) -> None:
+    """A reply's status shows on its question's page: the question's version moves with it."""
+    Question.objects.filter(pk__in=question_ids).update(**CHANGED)
 
 
 def _this_attempt(reply: Reply):
@@ -142,6 +150,7 @@ def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -
     won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=timezone.now(), sending_since=None)
     if won != 1:
         return Delivery("lost_race")
+    _question_page_changed([reply.question_id])
     recorder.record(
         "inbox.reply.sent",
         actor=None,
@@ -156,6 +165,7 @@ def _retry_later(reply: Reply, *, reason: str, at: datetime) -> Delivery:
     won = _this_attempt(reply).update(status=QUEUED, next_attempt_at=at, sending_since=None, failure_reason=reason)
     if won != 1:
         return Delivery("lost_race")
+    _question_page_changed([reply.question_id])
     recorder.record(
         "inbox.reply.retried",
         actor=None,
@@ -174,9 +184,11 @@ def _fail(reply: Reply, reason: str) -> Delivery:
     Question.objects.filter(pk=reply.question_id, round=reply.round).update(
         status=Question.Status.OPEN, answered_at=None
     )
+    _question_page_changed([reply.question_id])
     recorder.record(
         "inbox.reply.failed", actor=None, target=reply.question, after={"reply": reply.pk, "reason": reason}
     )
+    notifications.tell(reply.author, notifications.Kind.REPLY_FAILED, reply.question, reason=reason)
     return Delivery("failed")
 
 

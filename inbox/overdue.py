@@ -21,7 +21,7 @@ from django.utils import timezone
 from audit import recorder
 
 from .access import supervisors_by_queue
-from .models import OverdueNotice, Question
+from .models import CHANGED, OverdueNotice, Question
 
 BATCH = 5_000
 Overdue = Question.Overdue
@@ -53,7 +53,9 @@ def _flag_batch(now: datetime, batch: int) -> int:
     )
     if not rows:
         return 0
-    Question.objects.to_flag(now).filter(pk__in=[pk for pk, _due, _round in rows]).update(overdue=Overdue.OVERDUE)
+    Question.objects.to_flag(now).filter(pk__in=[pk for pk, _due, _round in rows]).update(
+        overdue=Overdue.OVERDUE, **CHANGED
+    )
     recorder.record_many(
         "inbox.question.flagged_overdue",
         [
@@ -74,7 +76,9 @@ def _warn_batch(now: datetime, batch: int) -> int:
     )
     if not rows:
         return 0
-    Question.objects.to_warn(now).filter(pk__in=[row[0] for row in rows]).update(overdue=Overdue.SUPERVISORS_WARNED)
+    Question.objects.to_warn(now).filter(pk__in=[row[0] for row in rows]).update(
+        overdue=Overdue.SUPERVISORS_WARNED, **CHANGED
+    )
     supervisors = supervisors_by_queue({queue_id for _pk, queue_id, _round, _warn in rows})
     OverdueNotice.objects.bulk_create(
         [

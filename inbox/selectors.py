@@ -1,5 +1,6 @@
 """Read-only queries of the inbox, each on an index (README, "Inbox queries")."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +12,12 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Employee
 from audit.models import AuditEntry
 
+from . import search, wording
 from .models import MentionCursor, Question, Queue, Reply, ReplyTemplate, past_due_condition
+
+# The inbox's sorts (InboxFilters.sort). Answered and closed questions wait for nothing: they list newest first.
+WAITING, NEWEST, DUE = "waiting", "newest", "due"
+SORTS = (WAITING, NEWEST, DUE)
 
 
 @dataclass(frozen=True)
@@ -20,7 +26,13 @@ class InboxFilters:
     status: str = Question.Status.OPEN
     mine: bool = False
     overdue: bool = False
-    after: str = ""  # keyset position: "priority|created_at|id" of the last row shown
+    sort: str = WAITING
+    search: str = ""
+    after: str = ""  # keyset position of the last row shown, as _position wrote it for the sort
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort if self.status == Question.Status.OPEN and self.sort in SORTS else NEWEST
 
 
 @dataclass(frozen=True)
@@ -32,34 +44,78 @@ class InboxPage:
 # A number outside PostgreSQL's bigint would make the query itself fail.
 BIGINT_LIMIT = 2**63
 
+# Each sort's order; each is the order of an index the query walks (inbox/models.py): question_open_waiting,
+# question_by_status_newest (backwards), question_open_due.
+ORDERINGS = {
+    WAITING: ("-priority", "waiting_since", "id"),
+    NEWEST: ("-waiting_since", "-id"),
+    DUE: ("due_at", "id"),
+}
 
-def _position(question: Question) -> str:
-    return f"{question.priority}|{question.created_at.isoformat()}|{question.pk}"
+
+def _position(question: Question, sort: str) -> str:
+    if sort == WAITING:
+        return f"{question.priority}|{question.waiting_since.isoformat()}|{question.pk}"
+    moment = question.due_at if sort == DUE else question.waiting_since
+    return f"{moment.isoformat()}|{question.pk}"
 
 
-def _parse_position(position: str) -> tuple[int, datetime, int] | None:
-    """The position `_position` wrote, or None for anything else (a hand-edited URL starts at the first page)."""
+def _parse_moment(text: str) -> datetime | None:
+    moment = parse_datetime(text)
+    if moment is None or moment.tzinfo is None:
+        return None
+    # In UTC, as stored: PostgreSQL refuses offsets beyond ±15:59, and the calendar's edges overflow here.
+    return moment.astimezone(UTC)
+
+
+def _parse_position(position: str, sort: str) -> tuple | None:
+    """The position `_position` wrote for `sort`, or None for anything else (a hand-edited URL, or a position of
+    another sort, starts at the first page)."""
     try:
-        priority_text, created, pk_text = position.split("|")
-        priority, pk = int(priority_text), int(pk_text)
-        created_at = parse_datetime(created)
-        if created_at is None or created_at.tzinfo is None:
-            return None
-        # In UTC, as stored: PostgreSQL refuses offsets beyond ±15:59, and the calendar's edges overflow here.
-        created_at = created_at.astimezone(UTC)
+        parts = position.split("|")
+        if sort == WAITING:
+            priority_text, moment_text, pk_text = parts
+            numbers = [int(priority_text), int(pk_text)]
+        else:
+            moment_text, pk_text = parts
+            numbers = [int(pk_text)]
+        moment = _parse_moment(moment_text)
     except (ValueError, TypeError, OverflowError):
         return None
-    if not all(-BIGINT_LIMIT <= number < BIGINT_LIMIT for number in (priority, pk)):
+    if moment is None or not all(-BIGINT_LIMIT <= number < BIGINT_LIMIT for number in numbers):
         return None
-    return (priority, created_at, pk)
+    return (numbers[0], moment, numbers[1]) if sort == WAITING else (moment, numbers[0])
+
+
+def _after(questions: QuerySet[Question], sort: str, position: tuple, size: int) -> list[Question]:
+    """Up to `size` rows after `position` in `sort`'s order, each as ranges of its index (one OR-ed predicate
+    would make PostgreSQL scan instead)."""
+    if sort == WAITING:
+        # The rest of the position's priority (bounded by waiting_since, which the index seeks to), then every
+        # lower priority: two range scans.
+        priority, since, pk = position
+        rows = list(
+            questions.filter(priority=priority, waiting_since__gte=since).exclude(waiting_since=since, pk__lte=pk)[
+                :size
+            ]
+        )
+        if len(rows) < size:
+            rows += list(questions.filter(priority__lt=priority)[: size - len(rows)])
+        return rows
+    moment, pk = position
+    if sort == NEWEST:
+        return list(questions.filter(waiting_since__lte=moment).exclude(waiting_since=moment, pk__gte=pk)[:size])
+    return list(questions.filter(due_at__gte=moment).exclude(due_at=moment, pk__lte=pk)[:size])
 
 
 def questions_for_inbox(
     employee: Employee, queue_ids: list[int], filters: InboxFilters, *, now: datetime | None = None
 ) -> InboxPage:
-    """One page of the questions `employee` may see, highest priority then oldest first, by keyset."""
+    """One page of the questions `employee` may see in `queue_ids`, filtered, searched (inbox/search.py) and
+    sorted as `filters` say, by keyset: the page after `filters.after` costs what the first one does."""
     now = now or timezone.now()
     size = settings.INBOX_PAGE_SIZE
+    sort = filters.effective_sort
     if filters.queue_id is not None:
         queue_ids = [q for q in queue_ids if q == filters.queue_id]
     questions: QuerySet[Question] = Question.objects.filter(queue_id__in=queue_ids, status=filters.status)
@@ -67,23 +123,16 @@ def questions_for_inbox(
         questions = questions.held_by(employee, now)
     if filters.overdue:
         questions = questions.past_due(now)
-    questions = questions.select_related("customer", "queue", "holder").order_by("-priority", "created_at", "id")
-    position = _parse_position(filters.after) if filters.after else None
-    if position is None:
-        rows = list(questions[: size + 1])
-    else:
-        # Rows after the position, in two index range scans: the rest of its priority (bounded by created_at,
-        # which the index can seek to), then every lower priority. One OR-ed predicate would scan instead.
-        priority, created_at, pk = position
-        rows = list(
-            questions.filter(priority=priority, created_at__gte=created_at).exclude(created_at=created_at, pk__lte=pk)[
-                : size + 1
-            ]
-        )
-        if len(rows) <= size:
-            rows += list(questions.filter(priority__lt=priority)[: size + 1 - len(rows)])
-    next_after = _position(rows[size - 1]) if len(rows) > size else None
-    return InboxPage(with_states(rows[:size], now), next_after)
+    questions = questions.select_related("customer", "queue", "holder").order_by(*ORDERINGS[sort])
+    position = _parse_position(filters.after, sort) if filters.after else None
+
+    def fetch(rows: QuerySet, limit: int) -> list:
+        """The first `limit` of `rows` after the position, in the sort's order."""
+        return list(rows[:limit]) if position is None else _after(rows, sort, position, limit)
+
+    rows = search.first_matches(questions, filters.search, fetch, size + 1)
+    next_after = _position(rows[size - 1], sort) if len(rows) > size else None
+    return InboxPage(inbox_rows(rows[:size], now, employee), next_after)
 
 
 def with_states(questions: list[Question], now: datetime) -> list[Question]:
@@ -93,6 +142,98 @@ def with_states(questions: list[Question], now: datetime) -> list[Question]:
         question.held_now = question.is_held(now)
         question.past_due_now = question.status == Question.Status.OPEN and question.is_past_due(now)
     return questions
+
+
+# A customer's post wider than this (a wide, Japanese character counts 2) is cut to its first lines in the inbox,
+# with the whole text a click away: about two lines on a phone.
+LONG_TEXT_WIDTH = 90
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def inbox_rows(questions: list[Question], now: datetime, viewer: Employee) -> list[Question]:
+    """with_states, and what the inbox's rows show besides: whether the viewer holds it, how long the customer has
+    waited and the time left to the service level (inbox/wording.py), and whether the post is long enough to be
+    shown cut."""
+    for question in with_states(questions, now):
+        question.held_by_viewer = question.held_now and question.holder_id == viewer.pk
+        if question.status == Question.Status.OPEN:
+            question.waited_words = wording.waited(question.waiting_since, now)
+            question.due_words = wording.due(question.due_at, now)
+        question.text_is_long = "\n" in question.asked_text or _width(question.asked_text) > LONG_TEXT_WIDTH
+    return questions
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """Open and overdue questions per queue, and the ones the viewer holds: what the inbox's chips show."""
+
+    open_by_queue: dict[int, int]
+    overdue_by_queue: dict[int, int]
+    held_by_me: int
+
+    @property
+    def open(self) -> int:
+        return sum(self.open_by_queue.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(self.overdue_by_queue.values())
+
+    def by_key(self) -> dict[str, int]:
+        """Each count under the name the inbox page gives it (list_views.Chip.key)."""
+        per_queue = {f"queue-{queue_id}": count for queue_id, count in self.open_by_queue.items()}
+        return {
+            "open": self.open,
+            "mine": self.held_by_me,
+            "overdue": self.overdue,
+            "queue-all": self.open,
+            **per_queue,
+        }
+
+
+def inbox_counts(employee: Employee, queue_ids: list[int], *, now: datetime) -> InboxCounts:
+    """Two queries: the open and past-due counts per queue read from the index question_open_queue_due alone, and
+    the viewer's held questions from question_holder."""
+    rows = (
+        Question.objects.open()
+        .filter(queue_id__in=queue_ids)
+        .values("queue_id")
+        # Of nothing but queue and due_at: the index holds those, and PostgreSQL reads no table row.
+        .annotate(n_open=Count("*"), n_overdue=Count("due_at", filter=past_due_condition(now)))
+        .order_by()
+    )
+    open_by_queue = dict.fromkeys(queue_ids, 0)
+    overdue_by_queue = dict.fromkeys(queue_ids, 0)
+    for row in rows:
+        open_by_queue[row["queue_id"]] = row["n_open"]
+        overdue_by_queue[row["queue_id"]] = row["n_overdue"]
+    held = Question.objects.open().held_by(employee, now).filter(queue_id__in=queue_ids).count()
+    return InboxCounts(open_by_queue, overdue_by_queue, held)
+
+
+def newest_question_id() -> int:
+    """The mark a page keeps to ask later how many questions arrived since it was shown (primary key: newest)."""
+    return Question.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+# More new questions than this are announced as "more than 99": counting further would cost without telling more.
+ARRIVALS_CAP = 99
+
+
+def arrivals_since(queue_ids: list[int], since_id: int) -> int:
+    """How many open questions in `queue_ids` arrived after the question `since_id` (up to ARRIVALS_CAP + 1): a
+    range of the primary key past the newest one the page knew, however many questions wait."""
+    return Question.objects.open().filter(queue_id__in=queue_ids, pk__gt=since_id)[: ARRIVALS_CAP + 1].count()
+
+
+def shown_rows(viewer: Employee, question_ids: list[int], queue_ids: list[int], *, now: datetime) -> list[Question]:
+    """The rows a page shows, read again to bring them up to date (a claim, an answer, the clock); only questions
+    of `queue_ids` (the ids come from the page)."""
+    rows = Question.objects.filter(pk__in=question_ids[: settings.INBOX_PAGE_SIZE], queue_id__in=queue_ids)
+    return inbox_rows(list(rows.select_related("customer", "queue", "holder")), now, viewer)
 
 
 def conversation(question: Question):
@@ -188,3 +329,30 @@ def overdue_questions_query(queue_ids: list[int]) -> QuerySet[Question]:
 
 def overdue_questions(queue_ids: list[int], *, now: datetime, limit: int = 200) -> list[Question]:
     return with_states(list(overdue_questions_query(queue_ids)[:limit]), now)
+
+
+# --- the question page ----------------------------------------------------------------------------------------
+
+# Renewals come every minute while a page is open: the trail keeps them, the page's history leaves them out.
+_NOT_ON_THE_QUESTION_PAGE = ("inbox.question.renewed",)
+
+
+def question_page_history(question: Question) -> QuerySet[AuditEntry]:
+    """What happened to `question`, oldest first, as its page shows it (index audit_target)."""
+    return question_history(question).exclude(action__in=_NOT_ON_THE_QUESTION_PAGE)
+
+
+def other_questions_of_customer(question: Question, queue_ids: list[int] | None, *, limit: int = 5) -> list[Question]:
+    """The same customer's other questions in `queue_ids` (None: every queue), newest first, each with the desk's
+    accepted replies prefetched (`desk_replies`): two queries on the customer's index, however long the history."""
+    from django.db.models import Prefetch
+
+    others = Question.objects.filter(customer_id=question.customer_id).exclude(pk=question.pk)
+    if queue_ids is not None:
+        others = others.filter(queue_id__in=queue_ids)
+    accepted = Reply.objects.exclude(status=Reply.Status.FAILED).order_by("created_at", "id")
+    return list(
+        others.select_related("queue")
+        .prefetch_related(Prefetch("replies", queryset=accepted, to_attr="desk_replies"))
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F, Q
 
-from .models import Question, ServiceLevel
+from .models import CHANGED, Question, ServiceLevel
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ def reschedule_open_questions(queue_id: int | None, priority: int) -> int:
         governed = governed.exclude(queue_id__in=own)
     within, warn_after = ServiceLevels().minutes(queue_id, priority)
     moved = governed.filter(overdue=Question.Overdue.ON_TIME).update(
-        due_at=F("waiting_since") + timedelta(minutes=within)
+        due_at=F("waiting_since") + timedelta(minutes=within), **CHANGED
     )
     moved += governed.filter(~Q(overdue=Question.Overdue.SUPERVISORS_WARNED)).update(
-        warn_at=F("waiting_since") + timedelta(minutes=warn_after)
+        warn_at=F("waiting_since") + timedelta(minutes=warn_after), **CHANGED
     )
     return moved

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Employee
 from audit import recorder
@@ -20,7 +21,7 @@ from .composer import (
     weighted_length,
 )
 from .errors import ClaimLost, InvalidReply, QuestionClosed, ReasonRequired
-from .models import RELEASED_CLAIM, Question, Reply
+from .models import CHANGED, RELEASED_CLAIM, Question, Reply
 from .tasks import enqueue_delivery
 
 
@@ -50,11 +51,14 @@ def check_reply_text(body: str, signature: str) -> str:
         length = weighted_length(text)
         if length > MAX_WEIGHTED_LENGTH:
             raise InvalidReply(
-                _(
-                    "The reply is %(length)s of 280 long with your signature. Shorten it, or point the customer "
-                    "to the web site or the call centre with a template."
+                ngettext(
+                    "With your signature the reply is %(length)d character long as X counts them; X allows "
+                    "%(limit)d. Shorten it, or point the customer to the web site or the call centre with a template.",
+                    "With your signature the reply is %(length)d characters long as X counts them; X allows "
+                    "%(limit)d. Shorten it, or point the customer to the web site or the call centre with a template.",
+                    length,
                 )
-                % {"length": length}
+                % {"length": length, "limit": MAX_WEIGHTED_LENGTH}
             )
         raise InvalidReply(_("The reply contains characters X does not accept."))
     return text
@@ -75,7 +79,7 @@ def send_reply(question: Question, *, actor: Employee, token: str, body: str, no
         Question.objects.open()
         .held_by(actor, now)
         .filter(pk=question.pk, claim_token=token)
-        .update(status=Question.Status.ANSWERED, answered_at=now, **RELEASED_CLAIM)
+        .update(status=Question.Status.ANSWERED, answered_at=now, **RELEASED_CLAIM, **CHANGED)
     )
     if won != 1:
         raise ClaimLost()
@@ -111,7 +115,11 @@ def close_question(question: Question, *, actor: Employee, reason: str) -> Quest
     if not reason.strip():
         raise ReasonRequired()
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
-    won = Question.objects.open().filter(pk=question.pk).update(status=Question.Status.CLOSED, **RELEASED_CLAIM)
+    won = (
+        Question.objects.open()
+        .filter(pk=question.pk)
+        .update(status=Question.Status.CLOSED, **RELEASED_CLAIM, **CHANGED)
+    )
     if won != 1:
         raise QuestionClosed()
     question.refresh_from_db()

@@ -1,17 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import list_views, notification_views, views
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
+    path("", list_views.inbox, name="inbox"),
+    path("arrivals/", list_views.arrivals, name="arrivals"),
+    path("shortcuts/", list_views.shortcuts, name="shortcuts"),
     path("next/", views.next_question, name="next"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/seen/", notification_views.mark_seen, name="notifications_seen"),
+    path("badges/", notification_views.badges, name="badges"),
     path("outbox/", views.outbox_status, name="outbox"),
     path("overdue/", views.overdue_view, name="overdue"),
     path("status/", views.desk_status, name="status"),
-    path("queues/<int:queue_id>/", views.queue_detail, name="queue"),
+    path("queues/<int:queue_id>/", list_views.queue_detail, name="queue"),
     path("questions/<int:question_id>/", views.question_detail, name="question"),
+    path("questions/<int:question_id>/changes/", views.question_changes, name="changes"),
     path("questions/<int:question_id>/claim/", views.claim, name="claim"),
     path("questions/<int:question_id>/renew/", views.renew, name="renew"),
     path("questions/<int:question_id>/release/", views.release, name="release"),

@@ -1,84 +1,119 @@
-"""Inbox pages: each view is one access check, one service call and one response."""
+"""The question pages and the supervisors' pages of the inbox: each view is one access check, one service call and
+one response. The inbox list itself is in list_views.py."""
 
 from collections.abc import Callable
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import ANSWERERS, STAFF_MANAGERS, require_role
 
-from . import claims, outbox, selectors, services, worker_health
-from .access import SUPERVISORS, access_question, access_queue, may_answer, may_supervise, queue_ids_for, queues_for
-from .errors import AlreadyClaimed, InboxError
-from .forms import InboxFilterForm, ReasonForm, ReassignForm, ReplyForm
+from . import claims, outbox, question_page, selectors, services, worker_health
+from .access import SUPERVISORS, access_question, access_question_version, may_supervise, queue_ids_for
+from .errors import InboxError
+from .forms import ReasonForm, ReassignForm, ReplyForm
 from .models import Question
 
-
-@require_role(*ANSWERERS)
-def inbox(request: HttpRequest) -> HttpResponse:
-    queues = list(queues_for(request.user))
-    form = InboxFilterForm(request.GET or None, queues=queues)
-    if form.is_bound and not form.is_valid():
-        # A filter naming a queue the person may not answer shows the error, never another queue's questions.
-        filters, page = selectors.InboxFilters(), selectors.InboxPage([], None)
-    else:
-        filters = form.filters() if form.is_bound else selectors.InboxFilters()
-        page = selectors.questions_for_inbox(request.user, [q.pk for q in queues], filters)
-    context = {"queues": queues, "form": form, "page": page, "now": timezone.now(), "filters": filters}
-    template = "inbox/_question_list.html" if request.htmx else "inbox/inbox.html"
-    return render(request, template, context)
+# The question page's relative times ("waited 12 minutes") are worked out again after this long even when nothing
+# changed; every other refresh waits for the question's version to move.
+CLOCK_SECONDS = 60
+# Where a refused reply's text waits for the next showing of its question (for a browser that keeps no draft).
+UNSENT_REPLY = "inbox.unsent_reply"
 
 
-@require_role(*ANSWERERS)
-def queue_detail(request: HttpRequest, queue_id: int) -> HttpResponse:
-    queue = access_queue(request.user, queue_id)
-    return redirect(f"{reverse('inbox:inbox')}?queue={queue.pk}")
+def action_on_question(view: Callable) -> Callable:
+    """A state change of a question, by POST only; any other method (a reload, a bookmark, the `next` of a sign-in
+    that interrupted the form) is sent to the question's page instead of a 405, and changes nothing."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, question_id: int, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("inbox:question", question_id)
+        return view(request, question_id, *args, **kwargs)
+
+    return wrapped
 
 
-def _question_context(request: HttpRequest, question: Question, **extra) -> dict:
-    now = timezone.now()
-    mine = question.is_held_by(request.user, now)
+def _number(text: str | None) -> int:
+    """A small non-negative number from the query string; anything else is 0 (which makes the page refresh)."""
+    return int(text) if text and text.isdigit() and len(text) <= 12 else 0
+
+
+def _keep_unsent(request: HttpRequest, question: Question, body: str) -> None:
+    if body:
+        request.session[UNSENT_REPLY] = {"question": question.pk, "body": body}
+
+
+def _take_unsent(request: HttpRequest, question: Question) -> str:
+    kept = request.session.get(UNSENT_REPLY)
+    if not isinstance(kept, dict) or kept.get("question") != question.pk:
+        return ""
+    del request.session[UNSENT_REPLY]
+    return str(kept.get("body", ""))
+
+
+def _question_context(request: HttpRequest, question: Question) -> dict:
+    page = question_page.build(question, request.user, timezone.now())
+    visible_queues = None if page.is_supervisor else queue_ids_for(request.user)
+    unsent = _take_unsent(request, question)
     return {
         "question": question,
-        "now": now,
-        "held_by_me": mine,
-        "held_by_other": question.is_held(now) and not mine,
-        "may_answer": may_answer(request.user, question),
-        "is_supervisor": may_supervise(request.user),
-        "posts": selectors.conversation(question),
-        "replies": selectors.replies_of(question),
-        "history": selectors.question_history(question),
-        "templates": selectors.templates_for(question.queue),
-        "reply_form": ReplyForm(initial={"token": question.claim_token}) if mine else None,
-        "reason_form": ReasonForm(),
-        "close_form": ReasonForm(auto_id="close_%s"),
-        "reassign_form": ReassignForm(question=question),
-        **extra,
+        "page": page,
+        "live": page.live,
+        "unsent": unsent,
+        "reply_form": ReplyForm(initial={"token": question.claim_token, "body": unsent}) if page.held_by_me else None,
+        "templates": selectors.templates_for(question.queue) if page.held_by_me else [],
+        "customer_questions": selectors.other_questions_of_customer(question, visible_queues),
+        "reason_form": ReasonForm(auto_id="release_%s", label=_("Reason to take it away")),
+        "close_form": ReasonForm(auto_id="close_%s", label=_("Reason to close it")),
+        "reassign_form": ReassignForm(question=question, auto_id="reassign_%s") if page.is_supervisor else None,
     }
 
 
 @require_role(*ANSWERERS)
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access_question(request.user, question_id)
-    template = "inbox/_holder.html" if request.htmx else "inbox/question.html"
-    return render(request, template, _question_context(request, question))
+    return render(request, "inbox/question.html", _question_context(request, question))
 
 
 @require_role(*ANSWERERS)
-@require_POST
+@require_GET
+def question_changes(request: HttpRequest, question_id: int) -> HttpResponse:
+    """The open question page's poll: 204 while its version is unchanged (one indexed read of one column, nothing
+    rendered); otherwise the parts that changed as out-of-band fragments, never the reply box; and once a minute
+    the status line alone, for its relative times."""
+    now = timezone.now()
+    since = _number(request.GET.get("since"))
+    clock_due = now.timestamp() - _number(request.GET.get("shown")) >= CLOCK_SECONDS
+    if request.htmx and not clock_due and access_question_version(request.user, question_id) == since:
+        return HttpResponse(status=204)
+    question = access_question(request.user, question_id)
+    if not request.htmx:
+        return redirect("inbox:question", question.pk)
+    if question.version != since:
+        page = question_page.build(question, request.user, now)
+        context = {"question": question, "page": page, "live": page.live, "everything": True}
+    else:
+        context = {"question": question, "live": question_page.live_state(question, request.user, now)}
+    # Without the request's context processors (the navigation's counts): fragments need none of them, and the
+    # poll of every open page would pay for them. The holder's claim form needs the CSRF token, given here.
+    return HttpResponse(render_to_string("inbox/_changes.html", {**context, "csrf_token": get_token(request)}))
+
+
+@require_role(*ANSWERERS)
+@action_on_question
 def claim(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access_question(request.user, question_id)
     try:
         claims.claim(question, actor=request.user)
-    except AlreadyClaimed as refused:
-        messages.error(request, refused.message)
-        return render(request, "inbox/question.html", _question_context(request, question), status=409)
     except InboxError as refused:
         messages.error(request, refused.message)
     return redirect("inbox:question", question.pk)
@@ -87,7 +122,11 @@ def claim(request: HttpRequest, question_id: int) -> HttpResponse:
 @require_role(*ANSWERERS)
 @require_POST
 def next_question(request: HttpRequest) -> HttpResponse:
-    question = claims.next_question_for(request.user)
+    try:
+        question = claims.next_question_for(request.user)
+    except InboxError as refused:
+        messages.error(request, refused.message)
+        return redirect("inbox:inbox")
     if question is None:
         messages.info(request, _("No free question is waiting in your queues."))
         return redirect("inbox:inbox")
@@ -95,7 +134,7 @@ def next_question(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(*ANSWERERS)
-@require_POST
+@action_on_question
 def renew(request: HttpRequest, question_id: int) -> HttpResponse:
     """Called by the compose page while it is open; answers with the lease line."""
     question = access_question(request.user, question_id)
@@ -107,7 +146,7 @@ def renew(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @require_role(*ANSWERERS)
-@require_POST
+@action_on_question
 def release(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access_question(request.user, question_id)
     try:
@@ -120,33 +159,28 @@ def release(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @require_role(*ANSWERERS)
-@require_POST
+@action_on_question
 def send(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Answered by a redirect to the question either way; a refused reply's text is kept (in the browser's draft,
+    and for one showing in the session) and the refusal is a message above the question."""
     question = access_question(request.user, question_id)
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        # `stale` keeps the text on the page even when the claim is no longer this person's.
-        context = _question_context(request, question, reply_form=form, stale=True)
-        return render(request, "inbox/question.html", context, status=400)
     try:
+        if not form.is_valid():
+            raise InboxError(_form_errors(form))
         services.send_reply(
             question, actor=request.user, token=str(form.cleaned_data["token"]), body=form.cleaned_data["body"]
         )
     except InboxError as refused:
-        form.add_error(None, refused.message)
-        question.refresh_from_db()
-        return render(
-            request,
-            "inbox/question.html",
-            _question_context(request, question, reply_form=form, stale=True),
-            status=409,
-        )
+        messages.error(request, refused.message)
+        _keep_unsent(request, question, request.POST.get("body", ""))
+        return redirect("inbox:question", question.pk)
     messages.success(request, _("Your reply is queued and will be posted in a moment."))
     return redirect("inbox:question", question.pk)
 
 
 @require_role(*SUPERVISORS)
-@require_POST
+@action_on_question
 def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
     return _act_with_reason(
         request,
@@ -157,7 +191,7 @@ def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 def _form_errors(form: forms.Form) -> str:
-    """A refused form's errors as one message (the supervisor's forms are answered with a message)."""
+    """A refused form's errors as one message (the question page's forms are answered with a message)."""
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
@@ -178,7 +212,7 @@ def _act_with_reason(
 
 
 @require_role(*SUPERVISORS)
-@require_POST
+@action_on_question
 def reassign(request: HttpRequest, question_id: int) -> HttpResponse:
     question = access_question(request.user, question_id)
     form = ReassignForm(request.POST, question=question)
@@ -209,7 +243,7 @@ def outbox_status(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(*SUPERVISORS)
-@require_POST
+@action_on_question
 def close(request: HttpRequest, question_id: int) -> HttpResponse:
     return _act_with_reason(
         request,

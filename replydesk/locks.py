@@ -24,6 +24,9 @@ class TransactionLock(IntEnum):
     AUDIT_SEALER = 0x5EA1_A0D1
     # Checking the posting budget and taking a slot must be one step for all workers (inbox/outbox.py).
     POSTING_BUDGET = 0x0B0D_6E7
+    # One employee's claims, one at a time (with the employee's id as the second key): the hold limit counts
+    # what they hold, and two claims at once must not both see room for one more (inbox/claims.py).
+    CLAIMS_OF_EMPLOYEE = 0x0C1A_1235
 
 
 # The two-key form's first key for every single-flight job; the second is the job name's CRC-32.
@@ -37,8 +40,9 @@ class LockOutsideTransaction(RuntimeError):
     """A transaction lock taken in autocommit mode is released as soon as it is taken."""
 
 
-def transaction_lock(key: TransactionLock) -> None:
-    """Wait for the lock `key` and hold it until the current transaction commits or rolls back.
+def transaction_lock(key: TransactionLock, item: int | None = None) -> None:
+    """Wait for the lock `key` (for one `item`, such as an employee's id, when given) and hold it until the current
+    transaction commits or rolls back.
 
     Without PostgreSQL there is nothing to take: the embedded desk runs one worker process, and SQLite lets
     one writer in at a time anyway.
@@ -48,7 +52,11 @@ def transaction_lock(key: TransactionLock) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key)])
+        if item is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key)])
+        else:
+            # The two-key form (its key space is not the one-key form's): the item must fit in 32 bits.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(key), item % 2**31])
 
 
 def single_flight_key(name: str) -> int:

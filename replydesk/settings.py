@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "accounts.middleware.AccountStatusMiddleware",
+    "replydesk.htmx_sessions.SignedOutHtmxMiddleware",
 ]
 
 ROOT_URLCONF = "replydesk.urls"
@@ -103,6 +104,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded desk's web server and worker write to one file: WAL lets readers go on while one writes, and a
+    # writer waits for the lock (up to `timeout` seconds) instead of failing with "database is locked"; IMMEDIATE
+    # takes the write lock when a transaction begins, so two writers never deadlock upgrading their locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The role web, worker and beat connect as (README, "Database roles"). `migrate`, run as the owner, grants it what
 # the desk needs, and on the audit trail only SELECT and INSERT. Empty: no grants are managed (SQLite, one role).
@@ -224,6 +234,8 @@ ANONYMOUS_USER_NAME = None
 
 # Inbox
 CLAIM_LEASE = timedelta(minutes=env_int("CLAIM_LEASE_MINUTES", 10))
+# How many questions one employee may hold at once (supervisors are exempt).
+CLAIM_HOLD_LIMIT = env_int("CLAIM_HOLD_LIMIT", 3, minimum=1)
 INBOX_DEFAULT_QUEUE = env_str("INBOX_DEFAULT_QUEUE", "General")
 # Service levels: minutes to answer a question, by priority (3 urgent … 0 low), wherever an administrator set
 # none for the queue (Service levels in the admin); the queue's supervisors are warned at FACTOR × the level.
@@ -344,6 +356,13 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "replydesk.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Everything reaches the root's console once: Django's own console handler (DEBUG only) printed every
+        # django.* line a second time, the autoreloader's among them.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }

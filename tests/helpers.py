@@ -1,8 +1,10 @@
-"""Small helpers the tests share: what the audit trail says happened, and a clock that moves for questions."""
+"""Small helpers the tests share: what the audit trail says happened, a clock that moves for questions, and a
+signed-in client."""
 
 from datetime import timedelta
 
 from django.db.models import F
+from django.test import Client
 
 from audit.models import AuditEntry
 from inbox.models import Question
@@ -40,3 +42,10 @@ def wind_back(questions, minutes: float) -> None:
         due_at=F("due_at") - shift,
         warn_at=F("warn_at") - shift,
     )
+
+
+def signed_in(person) -> Client:
+    """A test client signed in as `person` (no password, no second factor: the sign-in itself is tested elsewhere)."""
+    client = Client()
+    client.force_login(person)
+    return client

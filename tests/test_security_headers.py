@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inbox import claims
+from tests.helpers import signed_in
 
 STRICT_POLICY = {
     "default-src": ["'self'"],
@@ -17,12 +18,6 @@ STRICT_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person)
-    return client
 
 
 def policy(response) -> dict[str, list[str]]:

@@ -18,7 +18,7 @@ def _modules(pattern: str) -> list[Path]:
     return sorted(path for app in APPS for path in (ROOT / app).glob(pattern) if "migrations" not in path.parts)
 
 
-VIEWS = _modules("**/views.py")
+VIEWS = _modules("**/*views.py")
 THIN_CALLERS = VIEWS + _modules("**/admin.py") + _modules("**/tasks.py") + _modules("**/management/commands/*.py")
 
 

@@ -22,7 +22,7 @@ class Customer:
 @dataclass(frozen=True)
 class Question:
     lang: str
-    topic: str  # order, delivery, return, repair, warranty, store, payment
+    topic: str  # order, delivery, return, repair, warranty, store, payment: its queue is TOPIC_QUEUES[topic]
     text: str  # may use {order}, {product}, {store}, {days}
     follow_ups: tuple[str, ...] = ()
 
@@ -35,6 +35,18 @@ class SimulatedPost:
     conversation_id: str
     follow_up: bool
 
+
+# The demo desk's queue (demo/management/commands/seed_demo.py QUEUES) for each topic: where a person at the desk would
+# look for such a question, and where the seed's routing rules put it.
+TOPIC_QUEUES = {
+    "order": "Orders & delivery",
+    "delivery": "Orders & delivery",
+    "return": "Returns & repairs",
+    "repair": "Returns & repairs",
+    "warranty": "Returns & repairs",
+    "store": "General",
+    "payment": "General",
+}
 
 CUSTOMERS = [
     Customer("tanaka_yuki", "田中 優希", "ja"),
@@ -131,7 +143,7 @@ QUESTIONS = [
         "I was charged twice for order {order}. Can someone look into this?",
         ("Both charges are still showing on my card statement today.",),
     ),
-    Question("en", "order", "Is the {product} going to be back in stock soon? It's been sold out online for weeks."),
+    Question("en", "store", "Is the {product} going to be back in stock soon? It's been sold out online for weeks."),
     Question("en", "order", "How do I cancel order {order}? I can't find the option in my account."),
     Question(
         "en",
@@ -156,7 +168,7 @@ QUESTIONS = [
         ("I bought it in the {store} store, not online, if that matters.",),
     ),
     Question("en", "store", "What are the opening hours of the {store} store on public holidays?"),
-    Question("en", "store", "Can I pick up an online order at the {store} store? Order {order}."),
+    Question("en", "order", "Can I pick up an online order at the {store} store? Order {order}."),
     Question("en", "store", "Does anyone at the {store} store speak English? I need help choosing a {product}."),
     Question("en", "payment", "Do you accept Apple Pay in stores and online?"),
     Question(

@@ -134,6 +134,14 @@ MATRIX = [
     # Supervisors see every question; employees only those of their queues, others get the 404 of a missing one.
     ("inbox:question", "get", lambda p: [p.question.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
     ("inbox:question", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
+    # The page's live poll; opened as a page (no HX-Request), it goes to the question.
+    (
+        "inbox:changes",
+        "get",
+        lambda p: [p.question.pk],
+        None,
+        signed_in(to("inbox:question", "question"), employee_b=404, **ANSWERERS_ONLY),
+    ),
     (
         "inbox:claim",
         "post",
@@ -160,7 +168,7 @@ MATRIX = [
         "post",
         lambda p: [p.question.pk],
         {"body": "Hello"},
-        signed_in(400, employee_b=404, **ANSWERERS_ONLY),
+        signed_in(to("inbox:question", "question"), employee_b=404, **ANSWERERS_ONLY),
     ),
     (
         "inbox:force_release",
@@ -189,6 +197,15 @@ MATRIX = [
     ("audit:export", "post", lambda p: ["csv"], {}, signed_in(200, **READERS_ONLY)),
     ("audit:export", "post", lambda p: ["jsonl"], {}, signed_in(200, **READERS_ONLY)),
     ("audit:integrity", "get", lambda p: [], None, signed_in(200, **READERS_ONLY)),
+    ("audit:verification", "get", lambda p: [], None, signed_in(200, **READERS_ONLY)),
+    ("audit:start_verification", "get", lambda p: [], None, signed_in(405, **READERS_ONLY)),
+    ("audit:start_verification", "post", lambda p: [], {}, signed_in(to("audit:integrity"), **READERS_ONLY)),
+    ("inbox:arrivals", "get", lambda p: [], None, signed_in(200, **ANSWERERS_ONLY)),
+    ("inbox:shortcuts", "get", lambda p: [], None, signed_in(200, **ANSWERERS_ONLY)),
+    ("inbox:notifications", "get", lambda p: [], None, signed_in(200, **ANSWERERS_ONLY)),
+    ("inbox:notifications_seen", "get", lambda p: [], None, signed_in(405, **ANSWERERS_ONLY)),
+    ("inbox:notifications_seen", "post", lambda p: [], {}, signed_in(to("inbox:notifications"), **ANSWERERS_ONLY)),
+    ("inbox:badges", "get", lambda p: [], None, signed_in(200)),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
@@ -334,7 +351,7 @@ OTHERS = [
         "post",
         lambda p: [p.question_b.pk],
         {"body": "Hello", "token": TOKEN},
-        signed_in(refused(409), employee_a=404, **ANSWERERS_ONLY),
+        signed_in(refused(to("inbox:question", "question_b")), employee_a=404, **ANSWERERS_ONLY),
     ),
     (
         "inbox:queue",
@@ -351,12 +368,7 @@ OTHERS = [
         "post",
         lambda p: [p.held.pk],
         {},
-        signed_in(
-            refused(409),
-            employee_b=404,
-            supervisor=refused(to("inbox:question", "held")),
-            **ANSWERERS_ONLY,
-        ),
+        signed_in(refused(to("inbox:question", "held")), employee_b=404, **ANSWERERS_ONLY),
     ),
     (
         "inbox:renew",
@@ -377,7 +389,7 @@ OTHERS = [
         "post",
         lambda p: [p.held.pk],
         lambda p: {"body": "Taken over", "token": p.held_token},
-        signed_in(refused(409), employee_b=404, **ANSWERERS_ONLY),
+        signed_in(refused(to("inbox:question", "held")), employee_b=404, **ANSWERERS_ONLY),
     ),
     # Supervisors act on any question, but cannot hand one to someone outside its queue.
     (

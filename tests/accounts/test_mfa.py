@@ -69,11 +69,17 @@ def test_setting_up_totp_through_the_pages_is_audited(people, django_capture_on_
 
     person = cast.approved("Q100", by=people.administrator, role=Role.SUPERVISOR, with_totp=False)
     client = Client()
-    client.post(reverse("account_login"), {"login": "Q100", "password": cast.PASSWORD})
+    signed_in = client.post(reverse("account_login"), {"login": "Q100", "password": cast.PASSWORD})
+    assert signed_in.status_code == 302, signed_in.content.decode()[:500]
     response = client.get(reverse("mfa_activate_totp"))
-    client.post(response["Location"], {"password": cast.PASSWORD})
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    reauthenticated = client.post(response["Location"], {"password": cast.PASSWORD})
+    assert reauthenticated["Location"] == reverse("mfa_activate_totp")
     page = client.get(reverse("mfa_activate_totp"))
-    secret = page.context["form"].secret
+    assert page.status_code == 200
+    # The view's own context: `page.context` gathers every template rendered in the process meanwhile, another
+    # thread's sign-in page included (CI saw an EmployeeLoginForm there once).
+    secret = page.context_data["form"].secret
     mark = last_entry_id()
     code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
     # allauth announces the new authenticator after its transaction commits.

@@ -19,13 +19,7 @@ from django.utils import timezone
 
 from audit import selectors
 from audit.models import AuditCheckpoint, AuditEntry, AuditSeal, AuditVerification
-from tests.helpers import last_entry_id
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person)
-    return client
+from tests.helpers import last_entry_id, signed_in
 
 
 @pytest.fixture

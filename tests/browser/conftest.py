@@ -1,6 +1,7 @@
 import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Error
@@ -105,27 +106,37 @@ class PolicyWatch:
 
 
 @pytest.fixture(autouse=True)
-def csp_watch(request, browser, monkeypatch) -> PolicyWatch:
+def csp_watch(request, browser, monkeypatch) -> Iterator[PolicyWatch]:
     """Watches every context the test makes (browser.new_context, browser.new_page, pytest-playwright's `page`);
-    pytest_runtest_call below fails the test when the policy blocked anything."""
+    pytest_runtest_call below fails the test when the policy blocked anything.
+
+    It closes the contexts the test made when the test ends: a page left open keeps polling the session-wide live
+    server, and its requests, rendered in the server's thread, would land in a later test's Django test client
+    (CI once found the sign-in page's form in `response.context` of an unrelated test that way)."""
     watch = PolicyWatch()
+    made: list = []
     new_context, new_page = browser.new_context, browser.new_page
 
     def watched_context(*args, **kwargs):
         context = new_context(*args, **kwargs)
         watch.attach(context)
+        made.append(context)
         return context
 
     def watched_page(*args, **kwargs):
         # browser.new_page makes its context without new_context; the blank first page has no policy to break.
         page = new_page(*args, **kwargs)
         watch.attach(page.context)
+        made.append(page.context)
         return page
 
     monkeypatch.setattr(browser, "new_context", watched_context)
     monkeypatch.setattr(browser, "new_page", watched_page)
     request.node.csp_watch = watch
-    return watch
+    yield watch
+    for context in made:
+        with contextlib.suppress(Error):  # closed by the test already
+            context.close()
 
 
 @pytest.hookimpl(wrapper=True)

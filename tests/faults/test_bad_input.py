@@ -218,13 +218,15 @@ def test_any_reply_text_and_token_is_queued_only_when_valid_and_otherwise_kept_o
         [reply] = Reply.objects.filter(question=question)
         assert reply.text == reply_text(seen["body"], desk.employee_a.signature)
     else:
-        assert response.status_code in (400, 409), response.status_code
+        # Refused at an address that can be reloaded: the question's page, with the reason and the text.
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == reverse("inbox:question", args=[question.pk])
         assert question.status == Question.Status.OPEN and question.holder_id == desk.employee_a.pk
         assert str(question.claim_token) == real
         assert actions_since(mark) == []
         assert not Reply.objects.filter(question=question).exists()
-        page = response.content.decode()
-        assert 'class="errorlist' in page
+        page = client.get(response["Location"]).content.decode()
+        assert 'class="message error"' in page
         # A browser drops one newline right after <textarea>: the page writes one, so the text comes back whole.
         assert f">\n{html.escape(seen['body'])}</textarea>" in page
 

@@ -2,30 +2,13 @@
 
 from urllib.parse import urlencode
 
-import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role
 from inbox import claims
 from inbox.configuration import save_setting
 from inbox.models import Priority, Question, Reply, ReplyTemplate, RoutingRule
-from tests import cast
-from tests.helpers import wind_back
-
-
-@pytest.fixture
-def desk(people, routed_to_a, ask):
-    people.question = ask("Where is my order? 注文はどこですか", customer="kato")
-    people.colleague = cast.approved("E101", by=people.supervisor, role=Role.EMPLOYEE, queues=[people.queue_a])
-    return people
-
-
-def signed_in(employee) -> Client:
-    client = Client()
-    client.force_login(employee)
-    return client
+from tests.helpers import signed_in, wind_back
 
 
 def test_everyone_sees_who_holds_a_question_and_until_when(desk):
@@ -39,10 +22,12 @@ def test_everyone_sees_who_holds_a_question_and_until_when(desk):
 
 def test_the_holder_line_refreshes_itself_with_htmx(desk):
     client = signed_in(desk.colleague)
-    fragment = client.get(reverse("inbox:question", args=[desk.question.pk]), headers={"HX-Request": "true"})
-    assert "Nobody holds this question." in fragment.content.decode()
+    page = client.get(reverse("inbox:question", args=[desk.question.pk])).content.decode()
+    assert "Nobody holds this question." in page
+    version = Question.objects.get(pk=desk.question.pk).version
     claims.claim(desk.question, actor=desk.employee_a)
-    fragment = client.get(reverse("inbox:question", args=[desk.question.pk]), headers={"HX-Request": "true"})
+    poll = reverse("inbox:changes", args=[desk.question.pk]) + f"?since={version}"
+    fragment = client.get(poll, headers={"HX-Request": "true"})
     assert "E100 is answering" in fragment.content.decode()
     assert "<html" not in fragment.content.decode()
 
@@ -60,7 +45,7 @@ def test_claim_compose_and_send_from_the_pages(desk):
     assert response.status_code == 302
     assert Reply.objects.get().text == "明日お届けします。\n^E100"
     page = client.get(reverse("inbox:question", args=[question.pk])).content.decode()
-    assert "Queued" in page and "This question is answered." in page
+    assert "Queued" in page and "Answered by E100 on" in page
 
 
 def test_a_stale_form_is_refused_and_keeps_the_text(desk):
@@ -71,8 +56,8 @@ def test_a_stale_form_is_refused_and_keeps_the_text(desk):
     response = client.post(
         reverse("inbox:send", args=[desk.question.pk]), {"token": token, "body": "My carefully written answer"}
     )
-    assert response.status_code == 409
-    page = response.content.decode()
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
     assert "You no longer hold this question" in page
     assert "My carefully written answer" in page
     assert not Reply.objects.exists()
@@ -83,8 +68,11 @@ def test_a_reply_too_long_is_refused_with_its_length(desk):
     client.post(reverse("inbox:claim", args=[desk.question.pk]))
     token = str(Question.objects.get(pk=desk.question.pk).claim_token)
     response = client.post(reverse("inbox:send", args=[desk.question.pk]), {"token": token, "body": "あ" * 140})
-    assert response.status_code == 409
-    assert "of 280" in response.content.decode()
+    assert response.status_code == 302
+    assert (
+        "the reply is 286 characters long as X counts them; X allows 280"
+        in client.get(response["Location"]).content.decode()
+    )
     assert not Reply.objects.exists()
 
 

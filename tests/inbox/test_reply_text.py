@@ -165,8 +165,8 @@ def test_the_page_refuses_it_keeps_the_text_and_nothing_is_queued(people, questi
     response = client.post(
         reverse("inbox:send", args=[question.pk]), {"token": str(question.claim_token), "body": body}
     )
-    assert response.status_code == 409
-    page = response.content.decode()
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
     assert said in page
     assert f">\n{body}</textarea>" in page
     question.refresh_from_db()

@@ -19,12 +19,13 @@ def hundred_thousand_questions(people):
         cursor.execute(
             """
             INSERT INTO inbox_question (queue_id, customer_id, status, priority, source_post_id, conversation_id,
-                last_post_id, round, created_at, received_at, waiting_since, due_at, warn_at, overdue)
+                last_post_id, round, created_at, received_at, waiting_since, due_at, warn_at, overdue, asked_text,
+                version, search_text)
             SELECT %(queue)s, %(customer)s, 'open', n %% 4, n::text, n::text, n::text, 1,
                 now() - interval '1 hour', now(), now() - interval '1 hour',
                 CASE WHEN n <= %(due)s THEN now() - interval '1 minute' ELSE now() + interval '1 day' END,
                 CASE WHEN n <= %(due)s THEN now() - interval '1 minute' ELSE now() + interval '2 days' END,
-                0
+                0, 'Where is my order?', 1, '@many where is my order?'
             FROM generate_series(1, %(rows)s) AS n
             """,
             {"queue": people.queue_a.pk, "customer": customer.pk, "due": DUE, "rows": ROWS},

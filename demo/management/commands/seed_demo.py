@@ -17,18 +17,28 @@ QUEUES = [
     ("Orders & delivery", "Order status, delivery dates, shipping."),
     ("Returns & repairs", "Returns, exchanges, repairs and warranty."),
 ]
-# (name, keywords, queue, priority)
+# (name, keywords, queue, priority), in the order they are tried: the first rule with a keyword in the question wins,
+# so the narrower rules come first. Keywords match anywhere in the text, folded ("deliver" also finds "delivery",
+# "return" "returned"). Payments come before orders because a payment question often quotes its order number (注文番号)
+# and belongs in General all the same. tests/demo/test_demo_routing.py routes every question the simulated customers
+# ask (demo/fake_x/customers.py).
 RULES = [
     ("Broken or unsafe", "broken\nsmoke\nfire\n故障\n発火\n煙", "Returns & repairs", Priority.URGENT),
     (
         "Returns and repairs",
-        "return\nrefund\nrepair\nwarranty\n返品\n返金\n修理\n保証",
+        "return\nrefund\nexchange\ndamaged\nrepair\nwarranty\n返品\n返金\n交換\n傷\n破損\n修理\n保証",
         "Returns & repairs",
         Priority.HIGH,
     ),
     (
+        "Payments and points",
+        "payment\ninstallment\nreceipt\nポイント\n支払\n払い\n領収書",
+        "General",
+        Priority.NORMAL,
+    ),
+    (
         "Orders and delivery",
-        "order\ndelivery\nshipping\ntracking\n注文\n配送\n配達\n届",
+        "order\ndeliver\nshipping\nshipped\ntracking\n注文\n配送\n配達\n届",
         "Orders & delivery",
         Priority.NORMAL,
     ),
@@ -71,11 +81,12 @@ class Command(BaseCommand):
         if admin is None:
             admin = Employee.objects.create_superuser("A001", "admin@example.com", DEMO_PASSWORD)
         queues = {name: self._queue(name, description, admin) for name, description in QUEUES}
-        for name, keywords, queue_name, priority in RULES:
+        for position, (name, keywords, queue_name, priority) in enumerate(RULES):
             if not RoutingRule.objects.filter(name=name).exists():
-                configuration.save_setting(
-                    RoutingRule(name=name, keywords=keywords, queue=queues[queue_name], priority=priority), actor=admin
+                rule = RoutingRule(
+                    name=name, keywords=keywords, queue=queues[queue_name], priority=priority, position=position
                 )
+                configuration.save_setting(rule, actor=admin)
         for position, (title, text, queue_name) in enumerate(TEMPLATES):
             if not ReplyTemplate.objects.filter(title=title).exists():
                 configuration.save_setting(
