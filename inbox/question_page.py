@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Employee
 from audit.labels import action_label
 from audit.models import AuditEntry
+from audit.recorder import SYSTEM_ACTOR
 
 from . import selectors, wording
 from .access import may_answer, may_supervise
@@ -64,7 +65,7 @@ class TakenAway:
                 "holder": self.handed_to,
                 "reason": self.reason,
             }
-        return _("A supervisor (%(supervisor)s) took this question: %(reason)s") % {
+        return _("A supervisor (%(supervisor)s) force-released your claim on this question: %(reason)s") % {
             "supervisor": self.by,
             "reason": self.reason,
         }
@@ -171,7 +172,9 @@ def _history_line(entry: AuditEntry) -> HistoryLine:
             detail = _("to %(holder)s: %(reason)s") % {"holder": after["holder"], "reason": after["reason"]}
         else:
             detail = str(after["reason"])
-    return HistoryLine(entry.created_at, entry.actor_number or _("system"), str(action_label(entry.action)), detail)
+    # The worker is recorded as "system": shown in the reader's language like an absent actor.
+    actor = entry.actor_number if entry.actor_number not in ("", SYSTEM_ACTOR) else _("system")
+    return HistoryLine(entry.created_at, actor, str(action_label(entry.action)), detail)
 
 
 def _who_took_it(number: str, entries: list[AuditEntry]) -> tuple[TakenAway | None, HandedToYou | None]:

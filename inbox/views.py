@@ -72,7 +72,7 @@ def _question_context(request: HttpRequest, question: Question) -> dict:
         "reply_form": ReplyForm(initial={"token": question.claim_token, "body": unsent}) if page.held_by_me else None,
         "templates": selectors.templates_for(question.queue) if page.held_by_me else [],
         "customer_questions": selectors.other_questions_of_customer(question, visible_queues),
-        "reason_form": ReasonForm(auto_id="release_%s", label=_("Reason to take it away")),
+        "reason_form": ReasonForm(auto_id="release_%s", label=_("Reason for the force release")),
         "close_form": ReasonForm(auto_id="close_%s", label=_("Reason to close it")),
         "reassign_form": ReassignForm(question=question, auto_id="reassign_%s") if page.is_supervisor else None,
     }
@@ -175,7 +175,7 @@ def send(request: HttpRequest, question_id: int) -> HttpResponse:
         messages.error(request, refused.message)
         _keep_unsent(request, question, request.POST.get("body", ""))
         return redirect("inbox:question", question.pk)
-    messages.success(request, _("Your reply is queued and will be posted in a moment."))
+    messages.success(request, _("Your reply is queued for X. Its status below shows when it is posted."))
     return redirect("inbox:question", question.pk)
 
 

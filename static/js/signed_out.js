@@ -23,6 +23,9 @@
     var reload = banner.querySelector('[data-signed-out-link="reload"]');
     if (reload) reload.href = here;
     banner.hidden = false;
+    // The header's name, links and "Sign out" (and what the page says the person holds) belong to the session
+    // that ended: hidden until a reload shows the new one.
+    document.documentElement.classList.add("signed-out");
     banner.querySelectorAll("[data-signed-out]").forEach(function (line) {
       line.hidden = line.getAttribute("data-signed-out") !== (back ? "back" : "out");
     });

@@ -62,13 +62,14 @@ def test_the_old_holder_s_page_after_a_force_release_keeps_the_text_read_only(
 
     supervisor = open_as(browser, live_server, people.supervisor, question_path(question))
     expect(supervisor.locator("#holder")).to_contain_text("E100 is answering this question")
-    supervisor.get_by_label("Reason to take it away").fill("The customer asked for a manager")
+    supervisor.get_by_label("Reason for the force release").fill("The customer asked for a manager")
     supervisor.get_by_role("button", name="Force release").click()
     expect(supervisor.locator(".messages")).to_contain_text("The question is free again.")
 
     notice = holder.locator("#holder .holder.taken")
     expect(notice).to_contain_text(
-        "A supervisor (S100) took this question: The customer asked for a manager", timeout=LIVE_TIMEOUT_MS
+        "A supervisor (S100) force-released your claim on this question: The customer asked for a manager",
+        timeout=LIVE_TIMEOUT_MS,
     )
     expect(notice.get_by_text("Your text is kept in the reply box; copy it if you need it.")).to_be_visible()
     expect(box).to_have_value("Half of a careful answer")
@@ -83,7 +84,7 @@ def test_the_old_holder_s_page_after_a_force_release_keeps_the_text_read_only(
     # Reloaded, the page is no longer theirs: the text waits in "Your unsent text"; claimed again, in the reply box.
     holder.reload()
     expect(holder.locator("#unsent-text")).to_have_value("Half of a careful answer")
-    expect(holder.locator("#holder")).to_contain_text("A supervisor (S100) took this question")
+    expect(holder.locator("#holder")).to_contain_text("A supervisor (S100) force-released your claim on this question")
     holder.locator("[data-shortcut=claim]").click()
     expect(holder.locator("#reply-body")).to_have_value("Half of a careful answer")
     expect(holder.locator("#holder .holder.taken")).to_have_count(0)
@@ -101,7 +102,7 @@ def test_a_colleague_s_page_shows_the_claim_and_the_overdue_flag(browser, live_s
     expect(watching.locator("#holder")).to_contain_text("Nobody holds this question.")
     claims.claim(question, actor=people.employee_a)
     expect(watching.locator("#holder")).to_contain_text("E100 is answering this question", timeout=LIVE_TIMEOUT_MS)
-    expect(watching.get_by_label("Reason to take it away")).to_be_visible()
+    expect(watching.get_by_label("Reason for the force release")).to_be_visible()
     wind_back([question], settings.SERVICE_LEVEL_MINUTES[question.priority] + 5)
     overdue.flag_unanswered()
     expect(watching.locator("#status-line")).to_contain_text("Overdue", timeout=LIVE_TIMEOUT_MS)

@@ -137,6 +137,9 @@ def test_a_sign_out_in_another_tab_keeps_the_text_and_signing_in_there_offers_a_
     expect(page.locator("#signed-out").get_by_text(SIGNED_OUT)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator("#reply-body")).to_have_value("Written in the first tab")
     expect(page.locator("#reply-body")).not_to_be_editable()
+    # Nothing of the ended session still claims to be signed in: the signature, the links, "Sign out", the hold.
+    for ended in ("header .who", "header nav", "header [action='/accounts/logout/']", ".holder.mine"):
+        expect(page.locator(ended)).to_be_hidden()
 
     other_tab.goto(f"{live_server.url}/accounts/login/")
     sign_in_on(other_tab, "E100")

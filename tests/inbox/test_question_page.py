@@ -81,6 +81,17 @@ def test_a_follow_up_and_a_sent_reply_show_in_the_fragments(desk, fake_x, channe
     assert "And the receipt, please?" in fragment
 
 
+def test_the_history_names_the_worker_in_the_reader_s_language(desk, fake_x, channel):
+    held = claims.claim(desk.question, actor=desk.employee_a)
+    reply = services.send_reply(held, actor=desk.employee_a, token=str(held.claim_token), body="Tomorrow.")
+    outbox.deliver(reply.pk, channel)  # recorded by the worker, as "system"
+    client = signed_in(desk.colleague)
+    client.cookies["django_language"] = "ja"
+    history = client.get(reverse("inbox:question", args=[desk.question.pk])).content.decode()
+    assert '<span class="mono">システム</span>' in history
+    assert '<span class="mono">system</span>' not in history
+
+
 def test_after_a_minute_an_unchanged_question_refreshes_only_its_times(desk, django_assert_num_queries):
     client = signed_in(desk.employee_a)
     client.get(reverse("inbox:question", args=[desk.question.pk]))
@@ -213,14 +224,15 @@ def test_the_old_holder_reads_who_took_the_question_and_why(desk):
     version = version_of(held)
     claims.force_release(held, actor=desk.supervisor, reason="The customer asked for a manager")
     fragment = changes(client, held, since=version).content.decode()
-    assert "A supervisor (S100) took this question: The customer asked for a manager" in fragment
+    notice = "A supervisor (S100) force-released your claim on this question: The customer asked for a manager"
+    assert notice in fragment
     assert 'data-held-by-me="false"' in fragment
     page = page_of(client, held)
-    assert "A supervisor (S100) took this question: The customer asked for a manager" in page
+    assert notice in page
     # The history says why too.
     assert "force-released: <q>The customer asked for a manager</q>" in page
     # Somebody else (who never held it) reads no such notice.
-    assert "took this question" not in page_of(signed_in(desk.colleague), held)
+    assert "force-released your claim" not in page_of(signed_in(desk.colleague), held)
 
 
 def test_a_reassignment_tells_the_old_holder_to_whom_and_the_new_one_why(desk):
@@ -238,7 +250,7 @@ def test_claiming_again_clears_the_notice(desk):
     held = claims.claim(desk.question, actor=desk.employee_a)
     claims.force_release(held, actor=desk.supervisor, reason="Checking")
     claims.claim(held, actor=desk.employee_a)
-    assert "took this question" not in page_of(signed_in(desk.employee_a), held)
+    assert "force-released your claim" not in page_of(signed_in(desk.employee_a), held)
 
 
 # --- how it ended -------------------------------------------------------------------------------------------
@@ -290,7 +302,7 @@ def test_the_customer_s_questions_in_queues_one_may_not_answer_stay_hidden(desk,
 def test_the_supervisor_s_three_reasons_are_labelled_for_what_they_do(desk):
     claims.claim(desk.question, actor=desk.employee_a)
     page = page_of(signed_in(desk.supervisor), desk.question)
-    for label in ("Reason to take it away", "Reason to hand it on", "Reason to close it"):
+    for label in ("Reason for the force release", "Reason to hand it on", "Reason to close it"):
         assert f">{label}:</label>" in page
     for field_id in ("release_reason", "reassign_reason", "close_reason"):
         assert page.count(f'id="{field_id}"') == 1

@@ -4,6 +4,8 @@ Each service call is its own transaction, as in the desk; each step skips what e
 part-way finishes on the next run.
 """
 
+import os
+
 from django.core.management.base import BaseCommand
 
 from accounts import services
@@ -122,4 +124,5 @@ class Command(BaseCommand):
         rows = [("A001", "administrator")] + [(n, r.value if r else "pending sign-up") for n, _e, r, _q in PEOPLE]
         for number, role in rows:
             self.stdout.write(f"  {number:6} {role}")
-        self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with the number and the password.\n")
+        address = os.environ.get("ADDRESS", "127.0.0.1:8000")  # scripts/run-desk.sh's
+        self.stdout.write(f"Sign in at http://{address}/accounts/login/ with the number and the password.\n")
