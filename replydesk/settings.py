@@ -225,6 +225,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # A supervisor approved the person already; their e-mail need not be verified before TOTP is set up.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "replydesk")
+# A code is accepted one 30-second step early or late (RFC 6238 §5.2; django-otp's default too): a person who types
+# the code as it changes, or whose phone's clock is a few seconds off, is not refused. allauth's default is 0, under
+# which a code read at 0:29 and sent at 0:31 failed, for people and for the browser tests alike.
+MFA_TOTP_TOLERANCE = 1
 # Fernet keys for TOTP secrets, newest first; without one, a key derived from SECRET_KEY is used.
 MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS", [])
 
