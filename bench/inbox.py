@@ -370,10 +370,15 @@ class WrkGenerator:
 
 
 def _python_client(
-    port: int, path: str, cookie: str | None, measure_from: float, stop_at: float, results: "multiprocessing.Queue"
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    expected: int,
+    measure_from: float,
+    stop_at: float,
+    results: "multiprocessing.Queue",
 ) -> None:
     """One connection, one request at a time, until stop_at; latencies of the requests done after measure_from."""
-    headers = {"Cookie": cookie} if cookie else {}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     latencies: list[float] = []
     not_ok = socket_errors = 0
@@ -396,7 +401,7 @@ def _python_client(
         latencies.append(finished - started)
         if status is None:
             socket_errors += 1
-        elif status != 200:
+        elif status != expected:
             not_ok += 1
     connection.close()
     results.put((latencies, not_ok, socket_errors))
@@ -431,31 +436,38 @@ class PythonGenerator:
         results = context.Queue()
         measure_from = time.monotonic() + 0.5  # let every process start before the measured window opens
         stop_at = measure_from + seconds
+        sent = {**(headers or {}), **({"Cookie": cookie} if cookie else {})}
         clients = [
-            context.Process(target=_python_client, args=(port, path, cookie, measure_from, stop_at, results))
+            context.Process(target=_python_client, args=(port, path, sent, expected, measure_from, stop_at, results))
             for _ in range(self.connections)
         ]
-        for client in clients:
-            client.start()
-        latencies: list[float] = []
-        not_ok = socket_errors = 0
-        for _ in clients:
-            client_latencies, client_not_ok, client_errors = results.get()
-            latencies += client_latencies
-            not_ok += client_not_ok
-            socket_errors += client_errors
-        for client in clients:
-            client.join()
-        latencies.sort()
-        return LoadResult(
-            requests=len(latencies),
-            seconds=seconds,
-            not_ok=not_ok,
-            socket_errors=socket_errors,
-            p50_ms=percentile(latencies, 50) * 1000,
-            p95_ms=percentile(latencies, 95) * 1000,
-            p99_ms=percentile(latencies, 99) * 1000,
-        )
+        return gather_load(clients, results, seconds)
+
+
+def gather_load(clients: list, results: "multiprocessing.Queue", seconds: float) -> LoadResult:
+    """Start the client processes and merge what each puts on `results` (its latencies, answers other than the
+    expected one, socket errors) into one result. bench/live.py's paced clients report the same way."""
+    for client in clients:
+        client.start()
+    latencies: list[float] = []
+    not_ok = socket_errors = 0
+    for _ in clients:
+        client_latencies, client_not_ok, client_errors = results.get()
+        latencies += client_latencies
+        not_ok += client_not_ok
+        socket_errors += client_errors
+    for client in clients:
+        client.join()
+    latencies.sort()
+    return LoadResult(
+        requests=len(latencies),
+        seconds=seconds,
+        not_ok=not_ok,
+        socket_errors=socket_errors,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p95_ms=percentile(latencies, 95) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
+    )
 
 
 def percentile(ordered: list[float], percent: float) -> float:

@@ -279,26 +279,7 @@ def python_load(port, target: Target, cookie, seconds: float, *, clients: int, r
         )
         for i in range(clients)
     ]
-    for process in processes:
-        process.start()
-    latencies, not_ok, errors = [], 0, 0
-    for _ in processes:
-        got, bad, failed = results.get()
-        latencies += got
-        not_ok += bad
-        errors += failed
-    for process in processes:
-        process.join()
-    latencies.sort()
-    return LoadResult(
-        requests=len(latencies),
-        seconds=seconds,
-        not_ok=not_ok,
-        socket_errors=errors,
-        p50_ms=page_bench.percentile(latencies, 50) * 1000,
-        p95_ms=page_bench.percentile(latencies, 95) * 1000,
-        p99_ms=page_bench.percentile(latencies, 99) * 1000,
-    )
+    return page_bench.gather_load(processes, results, seconds)
 
 
 def measured(master_pid: int, run) -> Measured:
