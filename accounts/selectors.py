@@ -4,7 +4,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from inbox.access import queues_for
+from inbox.access import named_approver_queue_ids, queues_for
 from inbox.models import Queue
 
 from .models import Employee
@@ -23,10 +23,11 @@ def staff_page(status: str, page_number: str | None) -> Page:
     return Paginator(people, STAFF_PAGE_SIZE).get_page(page_number)
 
 
-def queue_grants(employee: Employee) -> list[tuple[Queue, bool]]:
-    """Every queue, with whether `employee` may answer it (the queue panel)."""
+def queue_grants(employee: Employee) -> list[tuple[Queue, bool, bool]]:
+    """Every queue, with whether `employee` may answer it and whether it names them an approver (the queue panel)."""
     granted = set(queues_for(employee).values_list("pk", flat=True))
-    return [(queue, queue.pk in granted) for queue in Queue.objects.all()]
+    approves = named_approver_queue_ids(employee)
+    return [(queue, queue.pk in granted, queue.pk in approves) for queue in Queue.objects.all()]
 
 
 def queue_or_404(queue_id: int) -> Queue:

@@ -230,6 +230,41 @@ def revoke_queue(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
 
 
 @transaction.atomic(durable=True)
+def name_approver(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
+    """Name a supervisor or administrator an approver of `queue`'s replies (a queue that names approvers is approved
+    by them alone; one that names none, by every supervisor). False (nothing recorded) if they were already."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if not employee.has_role(*inbox_access.APPROVER_ROLES):
+        raise NotAllowed(_("Only supervisors and administrators approve replies."))
+    if not inbox_access.grant_approving(employee, queue):
+        return False
+    recorder.record(
+        "accounts.approve_permission.granted",
+        actor=actor,
+        target=employee,
+        after={"queue": queue.name, "queue_id": queue.pk},
+    )
+    return True
+
+
+@transaction.atomic(durable=True)
+def remove_approver(employee: Employee, queue: Queue, *, actor: Employee) -> bool:
+    """Stop `employee` approving `queue`'s replies; what they already decided stands."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if not inbox_access.revoke_approving(employee, queue):
+        return False
+    recorder.record(
+        "accounts.approve_permission.revoked",
+        actor=actor,
+        target=employee,
+        before={"queue": queue.name, "queue_id": queue.pk},
+    )
+    return True
+
+
+@transaction.atomic(durable=True)
 def record_sign_in(employee: Employee) -> None:
     recorder.record("accounts.session.signed_in", actor=employee, target=employee)
 

@@ -14,4 +14,9 @@ urlpatterns = [
     path("staff/<int:employee_id>/reactivate/", views.reactivate, name="reactivate"),
     path("staff/<int:employee_id>/role/", views.change_role, name="change_role"),
     path("staff/<int:employee_id>/queues/<int:queue_id>/", views.set_queue_permission, name="set_queue_permission"),
+    path(
+        "staff/<int:employee_id>/queues/<int:queue_id>/approver/",
+        views.set_approver_permission,
+        name="set_approver_permission",
+    ),
 ]

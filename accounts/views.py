@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from inbox.access import APPROVER_ROLES
+
 from . import selectors, services
 from .access import STAFF_MANAGERS, access_employee, require_role
 from .errors import AccountActionError
@@ -53,7 +55,11 @@ def _detail_context(actor: Employee, employee: Employee) -> dict:
 
 
 def _queue_panel_context(employee: Employee) -> dict:
-    return {"employee": employee, "queues": selectors.queue_grants(employee)}
+    return {
+        "employee": employee,
+        "queues": selectors.queue_grants(employee),
+        "may_be_approver": employee.has_role(*APPROVER_ROLES),
+    }
 
 
 @require_role(*STAFF_MANAGERS)
@@ -164,6 +170,25 @@ def set_queue_permission(request: HttpRequest, employee_id: int, queue_id: int) 
     employee = access_employee(request.user, employee_id)
     queue = selectors.queue_or_404(queue_id)
     change = services.grant_queue if request.POST.get("allowed") == "1" else services.revoke_queue
+    error = None
+    try:
+        change(employee, queue, actor=request.user)
+    except AccountActionError as refused:
+        error = refused.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("accounts:staff_detail", employee.pk)
+    return render(request, "accounts/_queue_panel.html", {**_queue_panel_context(employee), "error": error})
+
+
+@require_role(*STAFF_MANAGERS)
+@require_POST
+def set_approver_permission(request: HttpRequest, employee_id: int, queue_id: int) -> HttpResponse:
+    """Name (approves=1) or remove (approves=0) the person as an approver of one queue; htmx swaps the queue panel."""
+    employee = access_employee(request.user, employee_id)
+    queue = selectors.queue_or_404(queue_id)
+    change = services.name_approver if request.POST.get("approves") == "1" else services.remove_approver
     error = None
     try:
         change(employee, queue, actor=request.user)

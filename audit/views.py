@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TRAIL_READERS, require_role
 from accounts.numbers import normalize_employee_number
+from inbox.approval_rules import describe_entry
 
 from . import exports, selectors, services, verification_runs
 from .forms import MAX_SEQUENCE, TrailFilterForm, action_choices
@@ -111,6 +112,8 @@ def _decorate(entries: list[AuditEntry]) -> list[AuditEntry]:
             entry.target_url = _link("audit:employee_activity", entry.target_label)
         entry.target_text = _target_text(entry)
         entry.data_rows = _data_rows(entry.before, entry.after)
+        # What an approval's entry means in a sentence: "approved, reasons: personal data (phone number)".
+        entry.summary = describe_entry(entry.action, entry.after if isinstance(entry.after, dict) else {})
         entry.has_before = entry.before is not None
         entry.has_after = entry.after is not None
     return entries

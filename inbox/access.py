@@ -1,24 +1,33 @@
-"""Who may answer or supervise which queues and questions: the one place that decides.
+"""Who may answer, supervise or approve which queues and questions: the one place that decides.
 
 "May answer this queue" is the object permission ANSWER_QUEUE, stored by django-guardian in a direct foreign-key
 table; only this module reads or grants it. Answering takes the employee or supervisor role and a grant of the
 queue; supervising (force-release, reassign, close) takes the supervisor role, in every queue.
+
+"May approve replies in this queue" is the object permission APPROVE_QUEUE, for supervisors and administrators. A
+queue that names no approver of its own is approved by every supervisor (the default); one that names approvers is
+approved by them alone. Past a draft's fallback time, or at once when nobody else could approve it, the fallback
+approvers (every supervisor and administrator) may approve it too. Nobody approves a draft of a round they wrote or
+edited a version of, whatever their role.
 """
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.access import ANSWERERS
 from accounts.models import Employee, Role
 
-from .errors import NotAllowedToAnswer, NotAllowedToSupervise
-from .models import ANSWER_QUEUE, Question, Queue, QueueUserObjectPermission
+from .errors import NotAllowedToAnswer, NotAllowedToApprove, NotAllowedToManageRules, NotAllowedToSupervise
+from .models import ANSWER_QUEUE, APPROVE_QUEUE, Question, Queue, QueueUserObjectPermission, ReplyDraft
 
 PERMISSION = f"inbox.{ANSWER_QUEUE}"
+APPROVE_PERMISSION = f"inbox.{APPROVE_QUEUE}"
 SUPERVISORS = (Role.SUPERVISOR,)
+# Who may be named an approver of a queue, and who the fallback approvers are.
+APPROVER_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def queues_for(employee: Employee) -> QuerySet[Queue]:
@@ -133,3 +142,106 @@ def access_question_version(employee: Employee, question_id: int) -> int:
     if version is None:
         raise Http404
     return version
+
+
+# --- approving -----------------------------------------------------------------------------------------------------
+
+
+def _named_approvers() -> QuerySet[QueueUserObjectPermission]:
+    """The grants of APPROVE_QUEUE that count: held by someone active in an approver role."""
+    return QueueUserObjectPermission.objects.filter(
+        permission__codename=APPROVE_QUEUE,
+        user__status=Employee.Status.ACTIVE,
+        user__groups__name__in=[role.value for role in APPROVER_ROLES],
+    )
+
+
+def queues_approved_by(employee: Employee) -> QuerySet[Queue]:
+    """The queues whose replies `employee` approves: those named for them, and, for a supervisor, every queue that
+    names no approver of its own."""
+    if not employee.has_role(*APPROVER_ROLES):
+        return Queue.objects.none()
+    named = _named_approvers()
+    condition = Q(pk__in=named.filter(user=employee).values("content_object_id"))
+    if employee.has_role(Role.SUPERVISOR):
+        condition |= ~Q(pk__in=named.values("content_object_id"))
+    return Queue.objects.filter(condition)
+
+
+def is_fallback_approver(employee: Employee) -> bool:
+    return employee.has_role(*APPROVER_ROLES)
+
+
+def may_manage_approval_rules(employee: Employee) -> bool:
+    """Supervisors and administrators publish the risk rules."""
+    return employee.has_role(*APPROVER_ROLES)
+
+
+def ensure_may_manage_approval_rules(employee: Employee) -> None:
+    if not may_manage_approval_rules(employee):
+        raise NotAllowedToManageRules(str(employee))
+
+
+def may_approve_anything(employee: Employee) -> bool:
+    """Whether the approval list is theirs to open (what they find there is drafts_approvable_by)."""
+    return is_fallback_approver(employee)
+
+
+def drafts_approvable_by(employee: Employee) -> QuerySet[ReplyDraft]:
+    """The pending drafts `employee` may decide on now: in a queue they approve, or opened to the fallback approvers;
+    never one of a round they wrote or edited a version of."""
+    if not employee.has_role(*APPROVER_ROLES):
+        return ReplyDraft.objects.none()
+    where = Q(question__queue__in=queues_approved_by(employee))
+    if is_fallback_approver(employee):
+        where |= Q(escalation=ReplyDraft.Escalation.FALLBACK)
+    own_words = ReplyDraft.objects.filter(question=OuterRef("question"), round=OuterRef("round"), written_by=employee)
+    return ReplyDraft.objects.filter(where, status=ReplyDraft.Status.PENDING).exclude(Exists(own_words))
+
+
+def ensure_may_approve(employee: Employee, draft: ReplyDraft) -> None:
+    if not drafts_approvable_by(employee).filter(pk=draft.pk).exists():
+        raise NotAllowedToApprove.for_(employee, own_words=wrote_a_version(employee, draft))
+
+
+def wrote_a_version(employee: Employee, draft: ReplyDraft) -> bool:
+    return ReplyDraft.objects.filter(question=draft.question_id, round=draft.round, written_by=employee).exists()
+
+
+def approvers_of(queue: Queue) -> QuerySet[Employee]:
+    """Who approves `queue`'s replies before the fallback: the approvers it names, else every active supervisor."""
+    named = _named_approvers().filter(content_object=queue).values("user_id")
+    people = Employee.objects.filter(status=Employee.Status.ACTIVE)
+    if named.exists():
+        return people.filter(pk__in=named).order_by("employee_number")
+    return people.filter(groups__name=Role.SUPERVISOR).order_by("employee_number")
+
+
+def fallback_approvers() -> QuerySet[Employee]:
+    return Employee.objects.filter(
+        status=Employee.Status.ACTIVE, groups__name__in=[role.value for role in APPROVER_ROLES]
+    ).order_by("employee_number")
+
+
+def named_approver_queue_ids(employee: Employee) -> set[int]:
+    """The queues that name `employee` an approver (the staff page's switches)."""
+    return set(
+        QueueUserObjectPermission.objects.filter(user=employee, permission__codename=APPROVE_QUEUE).values_list(
+            "content_object_id", flat=True
+        )
+    )
+
+
+def grant_approving(employee: Employee, queue: Queue) -> bool:
+    """Name `employee` an approver of `queue`; False if they were already. The caller audits and transacts."""
+    if queue.pk in named_approver_queue_ids(employee):
+        return False
+    assign_perm(APPROVE_PERMISSION, employee, queue)
+    return True
+
+
+def revoke_approving(employee: Employee, queue: Queue) -> bool:
+    if queue.pk not in named_approver_queue_ids(employee):
+        return False
+    remove_perm(APPROVE_PERMISSION, employee, queue)
+    return True

@@ -21,7 +21,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Queue)
 class QueueAdmin(AuditedAdmin):
-    list_display = ["name", "description"]
+    list_display = ["name", "description", "requires_approval", "approvers_may_edit", "approval_within_minutes"]
     search_fields = ["name"]
 
 

@@ -17,7 +17,16 @@ from replydesk.locks import TransactionLock, transaction_lock
 
 from . import notifications
 from .access import ensure_may_answer, ensure_may_supervise, may_supervise, queues_for
-from .errors import AlreadyClaimed, ClaimLost, HoldLimitReached, NotClaimed, QuestionClosed, ReasonRequired
+from .drafts import withdraw_pending
+from .errors import (
+    AlreadyClaimed,
+    AwaitingApproval,
+    ClaimLost,
+    HoldLimitReached,
+    NotClaimed,
+    QuestionClosed,
+    ReasonRequired,
+)
 from .models import CHANGED, RELEASED_CLAIM, Question, Queue
 
 
@@ -25,10 +34,12 @@ def _lease_end(now: datetime) -> datetime:
     return now + settings.CLAIM_LEASE
 
 
-def _refusal(question_id: int) -> Exception:
+def _refusal(question_id: int, actor: Employee) -> Exception:
     current = Question.objects.select_related("holder").get(pk=question_id)
     if current.status != Question.Status.OPEN:
         return QuestionClosed()
+    if current.awaiting_approval and current.holder_id == actor.pk:
+        return AwaitingApproval()
     return AlreadyClaimed(current.holder, current.lease_ends)
 
 
@@ -65,9 +76,15 @@ def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
     ensure_may_answer(actor, question)
     _ensure_room_to_hold(question, actor=actor, now=now)
     fields = _claim_fields(actor, now)
-    won = Question.objects.open().free_or_held_by(actor, now).filter(pk=question.pk).update(**fields, **CHANGED)
+    # A holder whose reply awaits approval does not claim it again: a new token and lease would unpause nothing.
+    won = (
+        Question.objects.open()
+        .free_or_held_by(actor, now)
+        .filter(pk=question.pk, awaiting_approval=False)
+        .update(**fields, **CHANGED)
+    )
     if won != 1:
-        raise _refusal(question.pk)
+        raise _refusal(question.pk, actor)
     # The UPDATE wrote exactly these; setting them here saves re-reading the row (and its customer, for the label).
     _apply(question, fields)
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
@@ -107,12 +124,13 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
 
 @transaction.atomic(durable=True)
 def release(question: Question, *, actor: Employee) -> Question:
-    """Give the question back to the queue."""
+    """Give the question back to the queue (withdrawing the holder's reply if it awaits approval)."""
     won = Question.objects.filter(pk=question.pk, holder=actor).update(**RELEASED_CLAIM, **CHANGED)
     if won != 1:
         raise ClaimLost()
     _apply(question, RELEASED_CLAIM)
     recorder.record("inbox.question.released", actor=actor, target=question, before={"holder": str(actor)})
+    withdraw_pending(question, actor=actor, reason="", now=timezone.now())
     return question
 
 
@@ -133,6 +151,7 @@ def force_release(question: Question, *, actor: Employee, reason: str) -> Questi
         before={"holder": str(held.holder)},
         after={"reason": reason},
     )
+    withdraw_pending(question, actor=actor, reason=reason, now=timezone.now())
     notifications.tell(held.holder, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
     return question
 
@@ -149,7 +168,7 @@ def reassign(
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if held.status != Question.Status.OPEN:
         raise QuestionClosed()
-    Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now), **CHANGED)
+    Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now), awaiting_approval=False, **CHANGED)
     question.refresh_from_db()
     recorder.record(
         "inbox.question.reassigned",
@@ -158,6 +177,7 @@ def reassign(
         before={"holder": str(held.holder) if held.holder else None},
         after={"holder": str(to), "reason": reason, "lease_ends": question.lease_ends},
     )
+    withdraw_pending(question, actor=actor, reason=reason, now=now)
     if held.holder_id != to.pk:
         notifications.tell(held.holder, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
     notifications.tell(to, notifications.Kind.REASSIGNED_TO_YOU, question, by=str(actor), reason=reason)
@@ -220,6 +240,7 @@ def release_claims_of(employee: Employee, *, actor: Employee, reason: str, queue
         held = held.filter(queue=queue)
     released = list(held.select_for_update(of=("self",)))
     Question.objects.filter(pk__in=[q.pk for q in released], holder=employee).update(**RELEASED_CLAIM, **CHANGED)
+    now = timezone.now()
     for question in released:
         recorder.record(
             "inbox.question.force_released",
@@ -228,5 +249,6 @@ def release_claims_of(employee: Employee, *, actor: Employee, reason: str, queue
             before={"holder": str(employee)},
             after={"reason": reason},
         )
+        withdraw_pending(question, actor=actor, reason=reason, now=now)
         notifications.tell(employee, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=reason)
     return len(released)

@@ -19,7 +19,7 @@ static/js/composer.js implements the same rules for the counter under the reply 
 
 X would also take a post that shows nothing (zero-width spaces, direction marks) or one holding U+FFFD, the mark
 that damaged text leaves behind; the desk does not send either. `shows_nothing` and `REPLACEMENT_CHARACTER` name
-those rules for inbox.services.check_reply_text, which decides, and for the counter, which warns.
+those rules for inbox.reply_text.check_reply_text, which decides, and for the counter, which warns.
 """
 
 import re

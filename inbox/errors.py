@@ -73,3 +73,67 @@ class InvalidReply(InboxError):
 class ReasonRequired(InboxError):
     def __init__(self):
         super().__init__(_("Give a reason."))
+
+
+class NotAllowedToApprove(InboxError):
+    @classmethod
+    def for_(cls, employee, *, own_words: bool) -> "NotAllowedToApprove":
+        if own_words:
+            return cls(
+                _(
+                    "%(number)s wrote or edited this reply, and nobody approves their own words. Another approver "
+                    "decides."
+                )
+                % {"number": employee}
+            )
+        return cls(_("%(number)s may not approve replies in this queue.") % {"number": employee})
+
+
+class ApprovalRequired(InboxError):
+    """The send service found reasons the page did not cover with an approval of this exact text."""
+
+    def __init__(self):
+        super().__init__(_("This reply needs a supervisor's approval of this exact text before it can be sent."))
+
+
+class AlreadyDecided(InboxError):
+    def __init__(self):
+        super().__init__(
+            _(
+                "This reply is no longer waiting for approval: someone decided on it, its author withdrew it, or the "
+                "customer wrote again. Nothing was changed."
+            )
+        )
+
+
+class ChangedSinceShown(InboxError):
+    def __init__(self):
+        super().__init__(
+            _("The reply or the conversation changed since this page was shown. Nothing was decided; read it again.")
+        )
+
+
+class EditsNotAllowed(InboxError):
+    def __init__(self):
+        super().__init__(
+            _("Approvers may not edit replies in this queue (strict four eyes): approve it as written or reject it.")
+        )
+
+
+class CommentRequired(InboxError):
+    def __init__(self):
+        super().__init__(_("Say why you reject it: the author reads your comment."))
+
+
+class AwaitingApproval(InboxError):
+    def __init__(self):
+        super().__init__(
+            _("Your reply to this question is waiting for approval. Withdraw it first if you want to change it.")
+        )
+
+
+class NotAllowedToManageRules(InboxError):
+    def __init__(self, number: str):
+        super().__init__(
+            _("%(number)s may not change the approval rules: supervisors and administrators do.") % {"number": number}
+        )

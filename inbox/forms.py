@@ -58,6 +58,9 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "data-weighted-limit": "280", "id": "reply-body"}),
         error_messages={"required": _("Write a reply first.")},
     )
+    # The reply template the text started from (static/js/templates.js sets it): an unedited one needs no approval
+    # for its words, an edited one does.
+    template = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 # The refusal is shown as a message above the question, away from the field: it must name what is missing.
@@ -92,3 +95,73 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = answerers_of(question.queue)
         self.fields["employee"].empty_label = _("Choose who takes it…")
+
+
+class ApproveForm(forms.Form):
+    """An approver's decision to let a draft out: as shown (the hash of what they saw), or with their edit."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    body = forms.CharField(
+        label=_("Reply, as you approve it"),
+        required=False,
+        max_length=2_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "data-weighted-limit": "280"}),
+    )
+    edit = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def edited_body(self) -> str | None:
+        return self.cleaned_data["body"] if self.cleaned_data["edit"] else None
+
+
+class RejectForm(forms.Form):
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    comment = forms.CharField(
+        label=_("Comment for the author"),
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why you reject it: the author reads your comment.")},
+    )
+
+
+class ApprovalRulesForm(forms.Form):
+    """A new version of the risk rules (inbox/approval_rules.py publish_rules)."""
+
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One per line. A reply containing one needs approval; full-width and half-width letters and digits, "
+            "and upper and lower case, count as the same."
+        ),
+    )
+    personal_data = forms.MultipleChoiceField(
+        label=_("Personal data"),
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A reply that shows one of these needs approval."),
+    )
+    allowed = forms.CharField(
+        label=_("The company's own numbers and addresses"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: the call centre's phone number, the support address. Never counted as personal data, "
+            "however they are written."
+        ),
+    )
+    first_replies = forms.IntegerField(
+        label=_("A new employee's first replies"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("How many of each employee's first replies need approval (0: none)."),
+    )
+
+    def __init__(self, *args, personal_data_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["personal_data"].choices = personal_data_choices

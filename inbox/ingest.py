@@ -20,6 +20,7 @@ from audit import recorder
 from channels.base import Channel, Mention, RateLimited
 
 from . import search
+from .drafts import mark_stale
 from .models import CHANGED, Customer, MentionCursor, Post, Question, display_text
 from .routing import Router
 from .service_levels import ServiceLevels
@@ -164,7 +165,7 @@ def _round_times(levels: ServiceLevels, queue_id: int, priority: int, waiting_si
 
 def _join_follow_up(question: Question, mention: Mention, reopened: list[Question], levels: ServiceLevels) -> None:
     """A follow-up becomes the post to answer; it reopens an answered or closed question for a new round,
-    whose service level counts from the follow-up."""
+    whose service level counts from the follow-up, and makes a reply awaiting approval stale."""
     question.search_text = search.with_post(question.search_text, mention.text)
     if _id_key(mention.id) <= _id_key(question.last_post_id):
         # An earlier post that arrived late: searchable, but not the one to answer.
@@ -182,6 +183,10 @@ def _join_follow_up(question: Question, mention: Mention, reopened: list[Questio
     Question.objects.filter(pk=question.pk).update(**fields, **CHANGED)
     for name, value in fields.items():
         setattr(question, name, value)
+    if question.awaiting_approval:
+        # An approval of the waiting reply would answer a conversation its approver never saw.
+        mark_stale(question, new_post_id=mention.id, now=timezone.now())
+        question.awaiting_approval = False
 
 
 def _upsert_customers(mentions: list[Mention]) -> dict[str, Customer]:

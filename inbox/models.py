@@ -19,19 +19,53 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .composer import MAX_WEIGHTED_LENGTH, reply_text, weighted_length
 
-# The object permission "may answer this queue"; inbox/access.py is the only module that reads or grants it.
+# The object permissions "may answer this queue" and "may approve replies in this queue"; inbox/access.py is the
+# only module that reads or grants them.
 ANSWER_QUEUE = "answer_queue"
+APPROVE_QUEUE = "approve_queue"
 
 
 class Queue(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # Four eyes (inbox/approvals.py): besides the risk rules, a queue may require approval of every reply.
+    requires_approval = models.BooleanField(
+        _("every reply needs approval"),
+        default=False,
+        help_text=_("Replies in this queue wait for an approver before they reach X, whatever their words."),
+    )
+    approvers_may_edit = models.BooleanField(
+        _("approvers may edit"),
+        default=True,
+        help_text=_(
+            "Off for strict four eyes: approvers approve or reject the author's words as written, since an edit "
+            "made while approving is reviewed by nobody else."
+        ),
+    )
+    approval_within_minutes = models.PositiveIntegerField(
+        _("approve within (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this long, the queue's approvers are warned about a reply still waiting."),
+    )
+    approval_fallback_after_minutes = models.PositiveIntegerField(
+        _("fallback approvers after (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "After this long, every supervisor and administrator may approve it too (the fallback approvers). "
+            "At least the time above."
+        ),
+    )
 
     class Meta:
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
         ordering = ["name"]
-        permissions = [(ANSWER_QUEUE, _("Answer questions in this queue"))]
+        permissions = [
+            (ANSWER_QUEUE, _("Answer questions in this queue")),
+            (APPROVE_QUEUE, _("Approve replies in this queue")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -45,6 +79,18 @@ class Queue(models.Model):
                 raise ValidationError(
                     {"name": _("This is the default queue (INBOX_DEFAULT_QUEUE); change that setting first.")}
                 )
+        if (
+            self.approval_within_minutes
+            and self.approval_fallback_after_minutes
+            and self.approval_fallback_after_minutes < self.approval_within_minutes
+        ):
+            raise ValidationError(
+                {
+                    "approval_fallback_after_minutes": _(
+                        "The fallback approvers are asked when the approvers are warned, or later."
+                    )
+                }
+            )
 
 
 # Direct foreign-key permission tables: indexed joins instead of guardian's generic object_pk text column.
@@ -152,19 +198,25 @@ LONGEST_EMPLOYEE_NUMBER = 12
 
 
 # What a question's claim fields hold once nobody holds it: a release, a send, a close, an expired lease.
-RELEASED_CLAIM = {"holder": None, "claimed_at": None, "lease_ends": None, "claim_token": None}
+RELEASED_CLAIM = {
+    "holder": None,
+    "claimed_at": None,
+    "lease_ends": None,
+    "claim_token": None,
+    "awaiting_approval": False,
+}
 # Every UPDATE of a question that changes what its page shows includes this (Question.version).
 CHANGED = {"version": models.F("version") + 1}
 
 
 def held_condition(now: datetime) -> models.Q:
-    """A claim is held while its lease has not ended."""
-    return models.Q(holder__isnull=False, lease_ends__gte=now)
+    """A claim is held while its lease has not ended, or while its reply awaits approval (the lease is paused)."""
+    return models.Q(holder__isnull=False) & (models.Q(lease_ends__gte=now) | models.Q(awaiting_approval=True))
 
 
 def free_condition(now: datetime) -> models.Q:
-    """Nobody holds it: never claimed, released, or the lease ended."""
-    return models.Q(holder__isnull=True) | models.Q(lease_ends__lt=now)
+    """Nobody holds it: never claimed, released, or the lease ended with no reply awaiting approval."""
+    return models.Q(holder__isnull=True) | models.Q(lease_ends__lt=now, awaiting_approval=False)
 
 
 def past_due_condition(now: datetime) -> models.Q:
@@ -262,6 +314,8 @@ class Question(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_ends = models.DateTimeField(_("held until"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
+    # The holder's reply waits for an approver (inbox/approvals.py): the lease is paused, nobody else may claim it.
+    awaiting_approval = models.BooleanField(_("awaiting approval"), default=False)
     # The customer's first post as the inbox shows it (display text), kept on the question so that the inbox reads
     # one table.
     asked_text = models.TextField(_("question"), blank=True)
@@ -317,7 +371,9 @@ class Question(models.Model):
 
     def is_held(self, now: datetime) -> bool:
         """QuestionQuerySet.held for this row."""
-        return self.holder_id is not None and self.lease_ends is not None and self.lease_ends >= now
+        return self.holder_id is not None and (
+            self.awaiting_approval or (self.lease_ends is not None and self.lease_ends >= now)
+        )
 
     def is_held_by(self, employee, now: datetime) -> bool:
         return self.is_held(now) and self.holder_id == employee.pk
@@ -378,6 +434,12 @@ class Reply(models.Model):
     posted_id = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # The approval this reply needed (inbox/approvals.py). An approval lets out one reply only, and only the exact
+    # text it approved: PostgreSQL refuses any other (migration 0006's trigger), whatever writes the row.
+    needed_approval = models.BooleanField(default=False)
+    approval = models.OneToOneField(
+        "ApprovalDecision", on_delete=models.PROTECT, null=True, blank=True, related_name="reply"
+    )
 
     class Meta:
         verbose_name = _("reply")
@@ -385,6 +447,10 @@ class Reply(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "round"], condition=~models.Q(status="failed"), name="one_accepted_reply_per_round"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(needed_approval=False) | models.Q(approval__isnull=False),
+                name="reply_needing_approval_has_one",
             ),
         ]
         indexes = [
@@ -396,6 +462,141 @@ class Reply(models.Model):
         return f"reply {self.pk} ({self.status})"
 
 
+class ApprovalRuleSet(models.Model):
+    """One published version of the risk rules that make a reply wait for approval (managed by supervisors on the
+    Approval rules page). Never changed once published: a reply's reasons name the version that found them."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    keywords = models.TextField(_("keywords"), blank=True, help_text=_("One per line."))
+    # The kinds of personal data looked for (inbox.approval_reasons.PersonalData values).
+    personal_data = models.JSONField(_("personal data"), default=list)
+    allowed = models.TextField(
+        _("the company's own numbers and addresses"),
+        blank=True,
+        help_text=_("One per line: never counted as a customer's personal data."),
+    )
+    first_replies = models.PositiveIntegerField(_("a new employee's first replies"), default=0)
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("published by")
+    )
+
+    class Meta:
+        verbose_name = _("approval rules")
+        verbose_name_plural = _("approval rules")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"approval rules v{self.version}"
+
+
+class ReplyDraft(models.Model):
+    """A reply that waits for, or went through, an approver: one version of the text of one question's round.
+
+    pending → approved (its reply is queued), rejected (back to the author with the approver's comment), stale (the
+    customer wrote again), withdrawn (released, force-released, reassigned or closed), or superseded (an approver's
+    edit became the next version, which the same decision approved).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("draft status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("draft status", "Rejected")
+        STALE = "stale", _("Stale")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    class Escalation(models.IntegerChoices):
+        """How far past its approval service level a pending draft went (the worker's sweep sets it)."""
+
+        ON_TIME = 0, _("On time")
+        APPROVERS_WARNED = 1, _("Approvers warned")
+        FALLBACK = 2, _("Fallback approvers asked")
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="drafts")
+    round = models.PositiveIntegerField()
+    version = models.PositiveIntegerField()
+    # The claim holder whose reply this is and whose signature it carries.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who wrote this version: the author, or the approver whose edit superseded the author's version.
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # What the author typed (the reply box), and the post as X would receive it (with the signature).
+    body = models.TextField()
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64)
+    template = models.ForeignKey(ReplyTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The customer's newest post when it was submitted: a newer one makes the draft stale.
+    based_on_post_id = models.CharField(max_length=32)
+    # Why it needs approval: [{"kind", "detail", "rule_version", "spans": [[start, end], ...]}, ...].
+    reasons = models.JSONField(default=list)
+    rule_version = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField()
+    # The approval's service level: past `warn_at` the queue's approvers are warned; past `fallback_at` the fallback
+    # approvers may approve it too.
+    warn_at = models.DateTimeField()
+    fallback_at = models.DateTimeField()
+    escalation = models.PositiveSmallIntegerField(choices=Escalation.choices, default=Escalation.ON_TIME)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        verbose_name = _("reply awaiting approval")
+        verbose_name_plural = _("replies awaiting approval")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question"], condition=models.Q(status="pending"), name="one_pending_draft_per_question"
+            ),
+            models.UniqueConstraint(fields=["question", "round", "version"], name="one_draft_per_version"),
+        ]
+        indexes = [
+            # The approval list, oldest first; the approvers' count in the navigation.
+            models.Index("submitted_at", "id", name="draft_pending", condition=models.Q(status="pending")),
+            models.Index("warn_at", name="draft_to_warn", condition=models.Q(status="pending", escalation=0)),
+            models.Index(
+                "fallback_at", name="draft_to_fall_back", condition=models.Q(status="pending", escalation__lt=2)
+            ),
+            models.Index("question", "round", name="draft_question_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} v{self.version} of question {self.question_id} ({self.status})"
+
+
+class ApprovalDecision(models.Model):
+    """An approver's decision on one draft: approved (the text it lets out, by its hash) or rejected (with a comment
+    the author reads). One per draft; never changed afterwards (PostgreSQL refuses UPDATE and DELETE)."""
+
+    class Verdict(models.TextChoices):
+        APPROVED = "approved", pgettext_lazy("approval verdict", "Approved")
+        REJECTED = "rejected", pgettext_lazy("approval verdict", "Rejected")
+
+    draft = models.OneToOneField(ReplyDraft, on_delete=models.PROTECT, related_name="decision")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    comment = models.TextField(blank=True)
+    # The hash of the text the approver was shown, and of the text decided on (different when they edited it).
+    text_seen_sha256 = models.CharField(max_length=64)
+    text_sha256 = models.CharField(max_length=64)
+    edited = models.BooleanField(default=False)
+    # The reasons found again on the text decided on, as ReplyDraft.reasons.
+    reasons = models.JSONField(default=list)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict="approved") | ~models.Q(comment=""), name="rejection_has_comment"
+            ),
+        ]
+        indexes = [models.Index("decided_at", name="decision_decided_at")]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} draft {self.draft_id}"
+
+
 class Notification(models.Model):
     """Something the desk tells one person about their work (a question handed to them or taken away, a reply of
     theirs that X refused), shown in the desk until they have seen it."""
@@ -404,6 +605,12 @@ class Notification(models.Model):
         REASSIGNED_TO_YOU = "reassigned_to_you", _("A question was handed to you")
         TAKEN_FROM_YOU = "taken_from_you", _("A question was taken from you")
         REPLY_FAILED = "reply_failed", _("X refused your reply")
+        REPLY_APPROVED = "reply_approved", _("Your reply was approved")
+        REPLY_APPROVED_EDITED = "reply_approved_edited", _("Your reply was approved with changes")
+        REPLY_REJECTED = "reply_rejected", _("Your reply was rejected")
+        DRAFT_STALE = "draft_stale", _("The customer wrote again before your reply was approved")
+        APPROVAL_OVERDUE = "approval_overdue", _("A reply has waited long for approval")
+        APPROVAL_FALLBACK = "approval_fallback", _("A reply waits for a fallback approver")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

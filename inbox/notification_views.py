@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import ANSWERERS, require_role
 
-from . import notices, notifications
+from . import approval_selectors, notices, notifications
+from .access import may_approve_anything
 
 
 @require_role(*ANSWERERS)
@@ -40,7 +41,7 @@ def mark_seen(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def badges(request: HttpRequest) -> HttpResponse:
-    """The navigation's counts as htmx out-of-band fragments: polled by every page, two indexed counts."""
+    """The navigation's counts as htmx out-of-band fragments: polled by every page, a few indexed counts."""
     return render(
         request,
         "inbox/_badges.html",
@@ -49,5 +50,8 @@ def badges(request: HttpRequest) -> HttpResponse:
             if request.user.has_role(*ANSWERERS)
             else 0,
             "overdue_banner": notices.banner_text(request.user),
+            "approvals_waiting": approval_selectors.waiting_count(request.user)
+            if may_approve_anything(request.user)
+            else 0,
         },
     )

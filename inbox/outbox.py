@@ -10,6 +10,7 @@ A retry, and a reply left in `sending` (the worker died between 2 and 4), first 
 an attempt whose answer was lost may have been posted, and X must never get it twice.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from channels.base import Channel, ChannelError, PermanentChannelError, RateLimi
 from replydesk.locks import TransactionLock, transaction_lock
 
 from . import notifications
+from .access import may_answer
 from .models import CHANGED, Question, Reply
 
 SENT, QUEUED, SENDING, FAILED = Reply.Status.SENT, Reply.Status.QUEUED, Reply.Status.SENDING, Reply.Status.FAILED
@@ -180,14 +182,22 @@ def _fail(reply: Reply, reason: str) -> Delivery:
     won = _this_attempt(reply).update(status=FAILED, failure_reason=reason, sending_since=None)
     if won != 1:
         return Delivery("lost_race")
-    # The customer still waits for an answer: the question goes back to the queue for this round.
-    Question.objects.filter(pk=reply.question_id, round=reply.round).update(
-        status=Question.Status.OPEN, answered_at=None
-    )
+    # The customer still waits for an answer: the question goes back to the queue for this round; an approved reply
+    # goes back to its author, who holds the question again to write another text (which needs an approval of its
+    # own: the one given was for the refused text only).
+    reopened = {"status": Question.Status.OPEN, "answered_at": None}
+    back_to_author = reply.approval_id is not None and may_answer(reply.author, reply.question)
+    if back_to_author:
+        now = timezone.now()
+        reopened.update(
+            holder=reply.author, claimed_at=now, lease_ends=now + settings.CLAIM_LEASE, claim_token=uuid.uuid4()
+        )
+    Question.objects.filter(pk=reply.question_id, round=reply.round, holder__isnull=True).update(**reopened)
     _question_page_changed([reply.question_id])
-    recorder.record(
-        "inbox.reply.failed", actor=None, target=reply.question, after={"reply": reply.pk, "reason": reason}
-    )
+    after = {"reply": reply.pk, "reason": reason}
+    if back_to_author:
+        after["back_to"] = str(reply.author)
+    recorder.record("inbox.reply.failed", actor=None, target=reply.question, after=after)
     notifications.tell(reply.author, notifications.Kind.REPLY_FAILED, reply.question, reason=reason)
     return Delivery("failed")
 

@@ -16,8 +16,9 @@ from audit.labels import action_label
 from audit.models import AuditEntry
 from audit.recorder import SYSTEM_ACTOR
 
-from . import selectors, wording
+from . import approval_selectors, selectors, wording
 from .access import may_answer, may_supervise
+from .approval_rules import describe_entry
 from .models import Question, Reply
 
 X_WEB = "https://x.com"
@@ -138,6 +139,22 @@ class QuestionPage:
     # The round in which the viewer's own reply was accepted last (0: never): a draft the browser kept for that
     # round or an earlier one was sent, and is forgotten.
     my_answered_round: int
+    # Where the current round's reply stands with its approver, if it needed one.
+    approval: approval_selectors.ApprovalState | None = None
+
+    @property
+    def awaiting_my_approval(self) -> bool:
+        """The viewer's reply waits for an approver: the page shows it instead of the reply box."""
+        return self.held_by_me and self.question.awaiting_approval
+
+    @property
+    def returned_to_me(self) -> approval_selectors.ApprovalState | None:
+        """The viewer's reply came back (rejected, or stale since the customer wrote again), and they hold the
+        question to write it again."""
+        approval = self.approval
+        if approval and self.held_by_me and (approval.rejected or approval.stale):
+            return approval
+        return None
 
     @property
     def is_open(self) -> bool:
@@ -166,7 +183,7 @@ def _conversation(question: Question, replies: list[Reply]) -> list[Conversation
 
 def _history_line(entry: AuditEntry) -> HistoryLine:
     after = entry.after if isinstance(entry.after, dict) else {}
-    detail = ""
+    detail = describe_entry(entry.action, after)
     if entry.action in WITH_REASON and after.get("reason"):
         if entry.action == "inbox.question.reassigned" and after.get("holder"):
             detail = _("to %(holder)s: %(reason)s") % {"holder": after["holder"], "reason": after["reason"]}
@@ -208,7 +225,8 @@ def _last_reason(entries: list[AuditEntry], action: str) -> str:
 
 
 def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
-    """Everything the page and its live fragments show (four queries: posts, replies, history, the queue grant)."""
+    """Everything the page and its live fragments show (five queries: posts, replies, history, the queue grant, the
+    round's newest draft; one more for its approvers while it waits)."""
     replies = list(selectors.replies_of(question))
     entries = list(selectors.question_page_history(question))
     live = live_state(question, viewer, now)
@@ -235,4 +253,5 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
         answered_by=str(accepted[-1].author) if answered and accepted else "",
         answered_at=question.answered_at if answered else None,
         my_answered_round=max(mine, default=0),
+        approval=approval_selectors.approval_state(question),
     )

@@ -249,6 +249,14 @@ def templates_for(queue: Queue) -> QuerySet[ReplyTemplate]:
     return ReplyTemplate.objects.filter(Q(queue__isnull=True) | Q(queue=queue)).order_by("position", "title")
 
 
+def offered_template(queue: Queue, template_id: int | str | None) -> ReplyTemplate | None:
+    """The template a form names, if it is one offered in `queue` (anything else: none)."""
+    raw = str(template_id or "")
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    return templates_for(queue).filter(pk=int(raw)).first()
+
+
 def outbox_waiting(*, limit: int = 100) -> list[Reply]:
     """Replies not sent yet (queued, being sent, failed), in the order the worker takes them."""
     return list(

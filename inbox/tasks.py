@@ -12,7 +12,7 @@ from channels.base import Channel
 from channels.x import x_channel_from_settings
 from replydesk.locks import single_flight
 
-from . import claims, ingest, notices, outbox, overdue, worker_health
+from . import approval_sweep, claims, ingest, notices, outbox, overdue, worker_health
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,11 @@ def release_expired_claims() -> None:
 
 @shared_task(ignore_result=True)
 def flag_unanswered() -> None:
-    """The service-level sweep, then the warnings it wrote mailed (after its commits, outside them)."""
+    """The service-level sweeps (questions, then replies awaiting approval), then the warnings they wrote mailed
+    (after their commits, outside them)."""
     with worker_health.reporting(worker_health.SWEEP) as outcome:
         result = overdue.flag_unanswered()
         outcome.update(asdict(result))
+        approvals = approval_sweep.escalate_overdue()
+        outcome.update(approvers_warned=approvals.warned, fallback_opened=approvals.fallback)
         outcome["mailed"] = notices.mail_pending()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_views, notification_views, views
+from . import approval_views, list_views, notification_views, views
 
 app_name = "inbox"
 
@@ -25,4 +25,12 @@ urlpatterns = [
     path("questions/<int:question_id>/force-release/", views.force_release, name="force_release"),
     path("questions/<int:question_id>/reassign/", views.reassign, name="reassign"),
     path("questions/<int:question_id>/close/", views.close, name="close"),
+    path("questions/<int:question_id>/approval-check/", approval_views.question_approval_check, name="approval_check"),
+    path("questions/<int:question_id>/withdraw/", approval_views.withdraw, name="withdraw"),
+    path("approvals/", approval_views.approval_list, name="approvals"),
+    path("approvals/rules/", approval_views.approval_rules_view, name="approval_rules"),
+    path("approvals/<int:draft_id>/", approval_views.approval_detail, name="approval"),
+    path("approvals/<int:draft_id>/approve/", approval_views.approve, name="approve"),
+    path("approvals/<int:draft_id>/reject/", approval_views.reject, name="reject"),
+    path("approvals/<int:draft_id>/check/", approval_views.edit_check, name="approval_edit_check"),
 ]

@@ -18,9 +18,10 @@ from accounts.access import ANSWERERS, STAFF_MANAGERS, require_role
 
 from . import claims, outbox, question_page, selectors, services, worker_health
 from .access import SUPERVISORS, access_question, access_question_version, may_supervise, queue_ids_for
+from .approval_rules import describe
 from .errors import InboxError
 from .forms import ReasonForm, ReassignForm, ReplyForm
-from .models import Question
+from .models import Question, ReplyDraft
 
 # The question page's relative times ("waited 12 minutes") are worked out again after this long even when nothing
 # changed; every other refresh waits for the question's version to move.
@@ -47,7 +48,7 @@ def _number(text: str | None) -> int:
     return int(text) if text and text.isdigit() and len(text) <= 12 else 0
 
 
-def _keep_unsent(request: HttpRequest, question: Question, body: str) -> None:
+def keep_unsent(request: HttpRequest, question: Question, body: str) -> None:
     if body:
         request.session[UNSENT_REPLY] = {"question": question.pk, "body": body}
 
@@ -64,6 +65,9 @@ def _question_context(request: HttpRequest, question: Question) -> dict:
     page = question_page.build(question, request.user, timezone.now())
     visible_queues = None if page.is_supervisor else queue_ids_for(request.user)
     unsent = _take_unsent(request, question)
+    if not unsent and page.returned_to_me:
+        # The reply came back from its approver: its text goes into the reply box to be changed.
+        unsent = page.returned_to_me.draft.body
     return {
         "question": question,
         "page": page,
@@ -167,15 +171,29 @@ def send(request: HttpRequest, question_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     try:
         if not form.is_valid():
-            raise InboxError(_form_errors(form))
-        services.send_reply(
-            question, actor=request.user, token=str(form.cleaned_data["token"]), body=form.cleaned_data["body"]
+            raise InboxError(form_errors(form))
+        accepted = services.send_reply(
+            question,
+            actor=request.user,
+            token=str(form.cleaned_data["token"]),
+            body=form.cleaned_data["body"],
+            template=selectors.offered_template(question.queue, form.cleaned_data["template"]),
         )
     except InboxError as refused:
         messages.error(request, refused.message)
-        _keep_unsent(request, question, request.POST.get("body", ""))
+        keep_unsent(request, question, request.POST.get("body", ""))
         return redirect("inbox:question", question.pk)
-    messages.success(request, _("Your reply is queued for X. Its status below shows when it is posted."))
+    if isinstance(accepted, ReplyDraft):
+        messages.info(
+            request,
+            _(
+                "Your reply needs approval before it goes to X: %(reasons)s. You keep the question while it waits, "
+                "and you are told when it is decided."
+            )
+            % {"reasons": ", ".join(describe(accepted.reasons))},
+        )
+    else:
+        messages.success(request, _("Your reply is queued for X. Its status below shows when it is posted."))
     return redirect("inbox:question", question.pk)
 
 
@@ -190,7 +208,7 @@ def force_release(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
-def _form_errors(form: forms.Form) -> str:
+def form_errors(form: forms.Form) -> str:
     """A refused form's errors as one message (the question page's forms are answered with a message)."""
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
@@ -203,7 +221,7 @@ def _act_with_reason(
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
-            raise InboxError(_form_errors(form))
+            raise InboxError(form_errors(form))
         act(question, form.cleaned_data["reason"])
         messages.success(request, done)
     except InboxError as refused:
@@ -218,7 +236,7 @@ def reassign(request: HttpRequest, question_id: int) -> HttpResponse:
     form = ReassignForm(request.POST, question=question)
     try:
         if not form.is_valid():
-            raise InboxError(_form_errors(form))
+            raise InboxError(form_errors(form))
         claims.reassign(
             question, actor=request.user, to=form.cleaned_data["employee"], reason=form.cleaned_data["reason"]
         )

@@ -22,3 +22,14 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     if now - moment < MINUTE:
         return _("less than a minute ago")
     return _("%(age)s ago") % {"age": timesince(moment, now)}
+
+
+@register.filter
+def duration_words(span: timedelta | None) -> str:
+    """ "4 minutes", "1 hour, 5 minutes" (timesince's units); under a minute, "less than a minute"."""
+    if span is None:
+        return ""
+    if span < MINUTE:
+        return _("less than a minute")
+    now = timezone.now()
+    return timesince(now - span, now)

@@ -52,6 +52,20 @@
     if (!box || box.readOnly) return;
     // A textarea holds "\n" line breaks only; the template's "\r\n" would not compare equal once inserted.
     insertAtCursor(box, picker.value.replace(/\r\n?/g, "\n"));
+    // The send service knows which template the reply started from: unedited, it needs no approval for its words.
+    var field = document.getElementById(picker.getAttribute("data-template-field"));
+    var option = picker.options[picker.selectedIndex];
+    if (field && option) field.value = option.getAttribute("data-template-id") || "";
     picker.value = "";
+    document.body.dispatchEvent(new CustomEvent("replydesk:template-inserted"));
+  });
+
+  // An emptied reply box no longer starts from a template.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box || box.id !== "reply-body" || box.value.trim()) return;
+    var picker = document.querySelector("[data-template-field]");
+    var field = picker && document.getElementById(picker.getAttribute("data-template-field"));
+    if (field) field.value = "";
   });
 })();

@@ -35,7 +35,7 @@ from inbox.errors import InvalidReply
 from inbox.forms import ReasonForm, ReassignForm, ReplyForm
 from inbox.ingest import ingest_mentions
 from inbox.models import Customer, MentionCursor, Post, Question, Reply
-from inbox.services import check_reply_text
+from inbox.reply_text import check_reply_text
 from tests import cast
 from tests.helpers import actions_since, last_entry_id
 

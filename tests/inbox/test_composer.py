@@ -200,7 +200,7 @@ def test_empty_text_is_not_a_post():
 
 def test_whitespace_only_text_is_valid_for_twitter_text():
     # twitter-text only asks for a length above 0; refusing blank replies is the service's job
-    # (inbox.services.check_reply_text).
+    # (inbox.reply_text.check_reply_text).
     assert weighted_length("   ") == 3
     assert is_valid_post("   ")
     assert is_valid_post("\n")

@@ -13,7 +13,7 @@ import pytest
 
 from inbox import composer
 from inbox.errors import InvalidReply
-from inbox.services import check_reply_text
+from inbox.reply_text import check_reply_text
 from inbox.tlds import COUNTRY_TLDS, GENERIC_TLDS
 
 NODE = shutil.which("node")
@@ -57,7 +57,7 @@ TEXTS = [
     "ıİſK example.COMı",
 ]
 BODIES = ["Thanks!", "Thank you for waiting.  \n\n", "ok \u3000\r\n", "あ" * 137, "あ" * 138, ""]
-# Replies the server refuses whatever their length (inbox.services.check_reply_text), and some it takes.
+# Replies the server refuses whatever their length (inbox.reply_text.check_reply_text), and some it takes.
 REPLY_BODIES = [
     "",
     " ",

@@ -1,6 +1,6 @@
 """What a reply must be besides fitting X's length: something the customer can see, and not damaged text.
 
-inbox.services.check_reply_text decides (the page, the fault tests' `accepted_reply` and any other caller ask it);
+inbox.reply_text.check_reply_text decides (the page, the fault tests' `accepted_reply` and any other caller ask it);
 inbox.composer.shows_nothing and REPLACEMENT_CHARACTER name the rules.
 """
 
@@ -16,7 +16,7 @@ from inbox import claims
 from inbox.composer import INVISIBLE_RANGES, REPLACEMENT_CHARACTER, shows_nothing
 from inbox.errors import InvalidReply
 from inbox.models import Question, Reply
-from inbox.services import check_reply_text
+from inbox.reply_text import check_reply_text
 from tests.helpers import actions_for
 
 SIGNATURE = "^E042"
