@@ -3,6 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from inbox.approval_rules import text_hash
+
 LOGIN = "login"  # redirected to the sign-in page
 STATUS = "status"  # redirected to the waiting-for-approval page
 REFUSED = "refused"  # the page answers as shown, but the service refused: nothing is written
@@ -39,6 +41,11 @@ def signed_in(outcome, **overrides):
 
 
 MANAGERS_ONLY = dict(employee_a=403, employee_b=403, compliance=403)
+# The approval pages: supervisors and administrators (who approve where named, and as fallback approvers).
+APPROVERS_ONLY = dict(employee_a=403, employee_b=403, compliance=403)
+# E100's reply waiting for approval (the `people` fixture below), and the hash of its text an approver was shown.
+WAITING_REPLY = "返金の手続きをご案内します。"
+SEEN = text_hash(f"{WAITING_REPLY}\n^E100")
 ANSWERERS_ONLY = dict(compliance=403, administrator=403)
 READERS_ONLY = dict(employee_a=403, employee_b=403, supervisor=403)
 # The admin sends everyone else to its own sign-in page, which refuses signed-in people (403) and sends
@@ -206,6 +213,60 @@ MATRIX = [
     ("inbox:notifications_seen", "get", lambda p: [], None, signed_in(405, **ANSWERERS_ONLY)),
     ("inbox:notifications_seen", "post", lambda p: [], {}, signed_in(to("inbox:notifications"), **ANSWERERS_ONLY)),
     ("inbox:badges", "get", lambda p: [], None, signed_in(200)),
+    (
+        "inbox:approval_check",
+        "post",
+        lambda p: [p.question.pk],
+        {"body": "返金"},
+        signed_in(200, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:withdraw",
+        "post",
+        lambda p: [p.draft.question_id],
+        {},
+        signed_in(to("inbox:question", "draft_question"), employee_b=404, **ANSWERERS_ONLY),
+    ),
+    ("inbox:approvals", "get", lambda p: [], None, signed_in(200, **APPROVERS_ONLY)),
+    ("inbox:approval_rules", "get", lambda p: [], None, signed_in(200, **APPROVERS_ONLY)),
+    (
+        "inbox:approval_rules",
+        "post",
+        lambda p: [],
+        {"keywords": "返金", "personal_data": ["phone"], "allowed": "", "first_replies": "0"},
+        signed_in(to("inbox:approval_rules"), **APPROVERS_ONLY),
+    ),
+    ("inbox:approval", "get", lambda p: [p.draft.pk], None, signed_in(200, **APPROVERS_ONLY)),
+    ("inbox:approval", "get", lambda p: [999999], None, signed_in(404, **APPROVERS_ONLY)),
+    # Queue A names no approver: its supervisors decide; the administrator only once it falls back to them.
+    (
+        "inbox:approve",
+        "post",
+        lambda p: [p.draft.pk],
+        {"seen": SEEN},
+        signed_in(403, supervisor=to("inbox:approvals"), administrator=refused(to("inbox:approval", "draft"))),
+    ),
+    (
+        "inbox:reject",
+        "post",
+        lambda p: [p.draft.pk],
+        {"seen": SEEN, "comment": "Not like this"},
+        signed_in(403, supervisor=to("inbox:approvals"), administrator=refused(to("inbox:approval", "draft"))),
+    ),
+    (
+        "inbox:approval_edit_check",
+        "post",
+        lambda p: [p.draft.pk],
+        {"body": "返金"},
+        signed_in(200, **APPROVERS_ONLY),
+    ),
+    (
+        "accounts:set_approver_permission",
+        "post",
+        lambda p: [p.employee_b.pk, p.queue_a.pk],
+        {"approves": "1"},
+        signed_in(refused(to("accounts:staff_detail", "employee_b")), **MANAGERS_ONLY),
+    ),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
@@ -257,11 +318,21 @@ CASES = [
 @pytest.fixture
 def people(people, ask):
     """The cast, plus a question asked in queue A."""
+    from inbox import claims, services
     from inbox.configuration import save_setting
     from inbox.models import RoutingRule
 
     save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     people.question = ask("Where is my order?")
+    people.draft_question = claims.claim(
+        ask("Can I get a refund for my order?", customer="sato"), actor=people.employee_a
+    )
+    people.draft = services.send_reply(
+        people.draft_question,
+        actor=people.employee_a,
+        token=str(people.draft_question.claim_token),
+        body=WAITING_REPLY,
+    )
     return people
 
 

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand
 
 from accounts import services
 from accounts.models import Employee, Role
-from inbox import configuration
-from inbox.models import Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
+from inbox import approval_rules, configuration
+from inbox.approval_reasons import DEFAULT_KEYWORDS, PersonalData
+from inbox.models import ApprovalRuleSet, Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
@@ -19,6 +20,10 @@ QUEUES = [
     ("Orders & delivery", "Order status, delivery dates, shipping."),
     ("Returns & repairs", "Returns, exchanges, repairs and warranty."),
 ]
+# Queues whose every reply waits for a supervisor's approval (four eyes), besides the approval rules below.
+APPROVAL_QUEUES = {"Returns & repairs"}
+# The company's own numbers, never a customer's personal data in a reply (the templates give the call centre's).
+OWN_NUMBERS = "0120-000-000"
 # (name, keywords, queue, priority), in the order they are tried: the first rule with a keyword in the question wins,
 # so the narrower rules come first. Keywords match anywhere in the text, folded ("deliver" also finds "delivery",
 # "return" "returned"). Payments come before orders because a payment question often quotes its order number (注文番号)
@@ -83,6 +88,14 @@ class Command(BaseCommand):
         if admin is None:
             admin = Employee.objects.create_superuser("A001", "admin@example.com", DEMO_PASSWORD)
         queues = {name: self._queue(name, description, admin) for name, description in QUEUES}
+        if not ApprovalRuleSet.objects.exists():
+            approval_rules.publish_rules(
+                actor=admin,
+                keywords="\n".join(DEFAULT_KEYWORDS),
+                personal_data=[kind.value for kind in PersonalData],
+                allowed=OWN_NUMBERS,
+                first_replies=0,
+            )
         for position, (name, keywords, queue_name, priority) in enumerate(RULES):
             if not RoutingRule.objects.filter(name=name).exists():
                 rule = RoutingRule(
@@ -107,7 +120,8 @@ class Command(BaseCommand):
     @staticmethod
     def _queue(name: str, description: str, admin: Employee) -> Queue:
         existing = Queue.objects.filter(name=name).first()
-        return existing or configuration.save_setting(Queue(name=name, description=description), actor=admin)
+        queue = Queue(name=name, description=description, requires_approval=name in APPROVAL_QUEUES)
+        return existing or configuration.save_setting(queue, actor=admin)
 
     @staticmethod
     def _person(number: str, email: str, role: Role | None, queues: list[Queue], admin: Employee) -> None:
