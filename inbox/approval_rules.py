@@ -27,6 +27,7 @@ from .approval_reasons import (
 )
 from .composer import reply_text
 from .models import ApprovalRuleSet, Question, Reply, ReplyTemplate
+from .wording import listed
 
 PERSONAL_DATA_KINDS = frozenset(kind.value for kind in PersonalData)
 # The rules before any supervisor published a version: version 0, the built-in keywords, every kind of personal
@@ -140,7 +141,7 @@ def describe(reasons: Iterable[Reason | dict | str]) -> list[str]:
 def describe_entry(action: str, after: dict) -> str:
     """What an approval's entry in the trail says, in the reader's language: the question page's history and the
     compliance pages show it ("approved, reasons: personal data (phone number)")."""
-    reasons = ", ".join(describe(after.get("reasons") or []))
+    reasons = listed(describe(after.get("reasons") or []))
     if action == "inbox.approval.required":
         return _("reasons: %(reasons)s") % {"reasons": reasons}
     if action == "inbox.approval.decided":

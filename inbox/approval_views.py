@@ -113,7 +113,7 @@ def approval_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
         "why_not": _why_not(request.user, draft),
         "may_edit": question.queue.approvers_may_edit,
         "waited": wording.waited(draft.submitted_at, now),
-        "customer_waited": wording.waited(question.waiting_since, now),
+        "customer_wait": now - question.waiting_since,
         "approve_form": ApproveForm(initial={"seen": draft.text_sha256, "body": draft.body}, auto_id="approve_%s"),
         "reject_form": RejectForm(initial={"seen": draft.text_sha256}, auto_id="reject_%s"),
         "earlier_replies": list(selectors.replies_of(question)),

@@ -93,7 +93,7 @@ class ApprovalRequired(InboxError):
     """The send service found reasons the page did not cover with an approval of this exact text."""
 
     def __init__(self):
-        super().__init__(_("This reply needs a supervisor's approval of this exact text before it can be sent."))
+        super().__init__(_("This reply needs an approver's approval of this exact text before it can be sent."))
 
 
 class AlreadyDecided(InboxError):

@@ -145,13 +145,13 @@ class ApprovalRulesForm(forms.Form):
         help_text=_("A reply that shows one of these needs approval."),
     )
     allowed = forms.CharField(
-        label=_("The company's own numbers and addresses"),
+        label=_("The company's own phone numbers and addresses"),
         required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "One per line: the call centre's phone number, the support address. Never counted as personal data, "
-            "however they are written."
+            "One per line: the call centre's phone number, the support e-mail or postal address. Never counted as "
+            "personal data, however they are written."
         ),
     )
     first_replies = forms.IntegerField(

@@ -22,6 +22,7 @@ from .approval_rules import describe
 from .errors import InboxError
 from .forms import ReasonForm, ReassignForm, ReplyForm
 from .models import Question, ReplyDraft
+from .wording import listed
 
 # The question page's relative times ("waited 12 minutes") are worked out again after this long even when nothing
 # changed; every other refresh waits for the question's version to move.
@@ -190,7 +191,7 @@ def send(request: HttpRequest, question_id: int) -> HttpResponse:
                 "Your reply needs approval before it goes to X: %(reasons)s. You keep the question while it waits, "
                 "and you are told when it is decided."
             )
-            % {"reasons": ", ".join(describe(accepted.reasons))},
+            % {"reasons": listed(describe(accepted.reasons))},
         )
     else:
         messages.success(request, _("Your reply is queued for X. Its status below shows when it is posted."))

@@ -5,7 +5,7 @@ under a minute is said as such."""
 from datetime import datetime, timedelta
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -50,3 +50,8 @@ def due(due_at: datetime, now: datetime) -> str:
         return ngettext("%(count)d min overdue", "%(count)d min overdue", minutes) % {"count": minutes}
     hours = _whole(late, HOUR)
     return ngettext("%(count)d hour overdue", "%(count)d hours overdue", hours) % {"count": hours}
+
+
+def listed(items) -> str:
+    """Items in a run, with the reader's separator: "a, b" in English, "a、b" in Japanese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -22,7 +22,7 @@ def test_compose_see_the_reasons_wait_and_a_supervisor_approves(browser, live_se
     author.locator("form[action$='/claim/'] button").click()
     author.locator("#reply-body").fill(BODY)
     check = author.locator("#approval-check")
-    expect(check).to_contain_text("This reply will need a supervisor's approval", timeout=LIVE_TIMEOUT_MS)
+    expect(check).to_contain_text("This reply will need approval before it goes to X", timeout=LIVE_TIMEOUT_MS)
     expect(check.locator("mark")).to_have_text("返金")
 
     author.locator("form.composer button[type=submit]").click()
