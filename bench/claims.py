@@ -58,11 +58,12 @@ LEASE_ENDS = "now() + make_interval(secs => :lease)"
 CLAIM_UPDATE = (
     "UPDATE inbox_question SET holder_id = :actor, claimed_at = now(), "
     "lease_ends = now() + make_interval(secs => :lease), claim_token = gen_random_uuid() "
-    "WHERE id = :qid AND status = 'open' AND (holder_id IS NULL OR lease_ends < now() OR holder_id = :actor);"
+    "WHERE id = :qid AND status = 'open' AND NOT awaiting_approval "
+    "AND (holder_id IS NULL OR lease_ends < now() OR holder_id = :actor);"
 )
 RELEASE_UPDATE = (
-    "UPDATE inbox_question SET holder_id = NULL, claimed_at = NULL, lease_ends = NULL, claim_token = NULL "
-    "WHERE id = :qid AND holder_id = :actor;"
+    "UPDATE inbox_question SET holder_id = NULL, claimed_at = NULL, lease_ends = NULL, claim_token = NULL, "
+    "awaiting_approval = false WHERE id = :qid AND holder_id = :actor;"
 )
 
 

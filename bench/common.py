@@ -311,7 +311,7 @@ def seed_questions(
                 """
                 INSERT INTO inbox_question (queue_id, customer_id, status, priority, source_post_id, conversation_id,
                     last_post_id, round, created_at, received_at, waiting_since, due_at, warn_at, overdue,
-                    answered_at, asked_text, version, search_text)
+                    answered_at, asked_text, version, search_text, awaiting_approval)
                 SELECT (%(queues)s::bigint[])[1 + n %% %(queue_count)s], %(customer)s,
                     CASE WHEN n <= %(answered)s THEN 'answered' ELSE 'open' END,
                     n %% 4, 'b' || n, 'b' || n, 'b' || n, 1,
@@ -320,7 +320,7 @@ def seed_questions(
                          THEN now() - interval '1 minute' ELSE now() + interval '1 day' END,
                     now() + interval '2 days', 0,
                     CASE WHEN n <= %(answered)s THEN now() ELSE NULL END,
-                    'Where is my order ' || n || '?', 1, '@bench where is my order ' || n || '?'
+                    'Where is my order ' || n || '?', 1, '@bench where is my order ' || n || '?', false
                 FROM generate_series(%(start)s, %(end)s) AS n
                 """,
                 {

@@ -59,7 +59,13 @@ def current_rule_set() -> ApprovalRuleSet | None:
 
 
 def published_versions(limit: int = 20) -> list[ApprovalRuleSet]:
-    return list(ApprovalRuleSet.objects.select_related("published_by").order_by("-version")[:limit])
+    """The newest versions, each with what it held as lists a page shows."""
+    versions = list(ApprovalRuleSet.objects.select_related("published_by").order_by("-version")[:limit])
+    for rule_set in versions:
+        rule_set.keyword_list = _lines(rule_set.keywords)
+        rule_set.personal_data_labels = [personal_data_label(kind) for kind in rule_set.personal_data]
+        rule_set.allowed_list = _lines(rule_set.allowed)
+    return versions
 
 
 def rules_in_force() -> RiskRules:

@@ -2,6 +2,7 @@
 what changed between them, where a question's reply stands, and the small report on the approvals page."""
 
 import difflib
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,18 +42,29 @@ class Segment:
     change: str  # "same", "removed", "added"; or "matched" by a reason for approval
 
 
+# What a diff compares: whole Latin words and numbers (a changed letter shows as a changed word), runs of spaces,
+# and every other character on its own (Japanese has no spaces to split words at).
+_TOKENS = re.compile(r"[A-Za-z0-9_'@.\-]+|\s+|.", re.DOTALL)
+
+
 def diff(old: str, new: str) -> list[Segment]:
-    """What changed from `old` to `new`, character by character (Japanese has no spaces to split words at)."""
+    """What changed from `old` to `new`, word by word in Latin text and character by character in Japanese."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     segments: list[Segment] = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+
+    def add(text: str, change: str) -> None:
+        if segments and segments[-1].change == change:
+            segments[-1] = Segment(segments[-1].text + text, change)
+        elif text:
+            segments.append(Segment(text, change))
+
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():
         if operation == "equal":
-            segments.append(Segment(old[a_start:a_end], "same"))
+            add("".join(a[a_start:a_end]), "same")
             continue
-        if a_end > a_start:
-            segments.append(Segment(old[a_start:a_end], "removed"))
-        if b_end > b_start:
-            segments.append(Segment(new[b_start:b_end], "added"))
+        add("".join(a[a_start:a_end]), "removed")
+        add("".join(b[b_start:b_end]), "added")
     return segments
 
 
@@ -83,12 +95,18 @@ def versions(draft: ReplyDraft) -> list[Version]:
     return shown
 
 
+def newest_version_of(draft: ReplyDraft) -> ReplyDraft:
+    """The version that replaced `draft` through an approver's edit, if one did (else `draft` itself)."""
+    while (successor := ReplyDraft.objects.filter(supersedes=draft).select_related(*DRAFT_RELATED).first()) is not None:
+        draft = successor
+    return draft
+
+
+DRAFT_RELATED = ("question__customer", "question__queue", "author", "written_by")
+
+
 def draft_of(draft_id: int) -> ReplyDraft | None:
-    return (
-        ReplyDraft.objects.select_related("question__customer", "question__queue", "author", "written_by")
-        .filter(pk=draft_id)
-        .first()
-    )
+    return ReplyDraft.objects.select_related(*DRAFT_RELATED).filter(pk=draft_id).first()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.access import ANSWERERS
 from audit import recorder
 
 from . import notifications
@@ -51,8 +52,9 @@ def _take(due, batch: int, to: int) -> list[ReplyDraft]:
 
 
 def _tell(recipients, draft: ReplyDraft, kind: str) -> list[str]:
-    """Notify everyone but the draft's author; the numbers told, for the trail."""
-    told = [person for person in recipients if person.pk != draft.author_id]
+    """Notify everyone but the draft's author who reads notifications (administrators see the approvals' count in
+    the navigation instead); the numbers told, for the trail."""
+    told = [person for person in recipients if person.pk != draft.author_id and person.has_role(*ANSWERERS)]
     for person in told:
         notifications.tell(person, kind, draft.question)
     return [person.employee_number for person in told]

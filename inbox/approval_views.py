@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import ANSWERERS, require_role
 
-from . import approval_rules, approval_selectors, approvals, selectors, wording
+from . import approval_rules, approval_selectors, approvals, question_page, selectors
 from .access import (
     APPROVER_ROLES,
     access_question,
@@ -23,7 +23,6 @@ from .composer import reply_text
 from .errors import InboxError
 from .forms import ApprovalRulesForm, ApproveForm, RejectForm
 from .models import ReplyDraft
-from .question_page import post_url
 from .views import action_on_question, form_errors, keep_unsent
 
 
@@ -72,8 +71,11 @@ def approval_list(request: HttpRequest) -> HttpResponse:
     drafts = list(approval_selectors.waiting_for(request.user)[: approval_selectors.LIST_LIMIT])
     for draft in drafts:
         draft.reason_labels = approval_rules.describe(draft.reasons)
-        draft.waited = wording.waited(draft.submitted_at, now)
+        draft.wait = now - draft.submitted_at
         draft.past_due = draft.warn_at <= now
+    if request.htmx:
+        # The navigation's count changed (static/js/approvals_live.js): the list again, nothing else.
+        return render(request, "inbox/_approval_list.html", {"drafts": drafts, "now": now})
     return render(
         request,
         "inbox/approvals.html",
@@ -95,31 +97,35 @@ def approval_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = approval_selectors.draft_of(draft_id)
     if draft is None:
         raise Http404
+    newest = approval_selectors.newest_version_of(draft)
+    if newest.pk != draft.pk:
+        # An approver's edit replaced this version: the page of the version decided on tells what happened.
+        return redirect("inbox:approval", newest.pk)
     question = draft.question
-    may_decide = drafts_approvable_by(request.user).filter(pk=draft.pk).exists()
-    posts = list(selectors.conversation(question))
-    based_on = next((index for index, post in enumerate(posts) if post.network_id == draft.based_on_post_id), None)
-    newer_posts = posts[based_on + 1 :] if based_on is not None else []
-    now = timezone.now()
+    pending = draft.status == ReplyDraft.Status.PENDING
+    items = question_page.conversation_items(question, list(selectors.replies_of(question)))
+    based_on = next((i for i, item in enumerate(items) if item.network_id == draft.based_on_post_id), None)
+    # Posts the customer wrote after the reply was written: the approval would answer what its approver never saw.
+    newer = (
+        {item.network_id for item in items[based_on + 1 :] if item.from_customer}
+        if pending and based_on is not None
+        else set()
+    )
     context = {
         "draft": draft,
         "question": question,
-        "posts": posts,
-        "newer_posts": newer_posts,
+        "items": items,
+        "newer_posts": newer,
         "segments": approval_selectors.highlighted(draft.text, draft.reasons),
         "reasons": approval_rules.describe(draft.reasons),
         "versions": approval_selectors.versions(draft),
-        "may_decide": may_decide,
+        "may_decide": drafts_approvable_by(request.user).filter(pk=draft.pk).exists(),
         "why_not": _why_not(request.user, draft),
         "may_edit": question.queue.approvers_may_edit,
-        "waited": wording.waited(draft.submitted_at, now),
-        "customer_wait": now - question.waiting_since,
+        "customer_wait": timezone.now() - question.waiting_since,
         "approve_form": ApproveForm(initial={"seen": draft.text_sha256, "body": draft.body}, auto_id="approve_%s"),
         "reject_form": RejectForm(initial={"seen": draft.text_sha256}, auto_id="reject_%s"),
-        "earlier_replies": list(selectors.replies_of(question)),
     }
-    for post in posts:
-        post.x_url = post_url(question.customer.handle, post.network_id)
     return render(request, "inbox/approval.html", context)
 
 

@@ -152,7 +152,7 @@ def _lock_for_decision(draft: ReplyDraft, *, actor: Employee, seen_sha256: str) 
     the text and the conversation as the approver saw them."""
     locked = ReplyDraft.objects.select_for_update(of=("self",)).select_related("author").get(pk=draft.pk)
     if locked.status != PENDING:
-        raise AlreadyDecided()
+        raise AlreadyDecided(locked.status)
     ensure_may_approve(actor, locked)
     question = (
         Question.objects.select_for_update(of=("self",)).select_related("queue", "customer").get(pk=locked.question_id)

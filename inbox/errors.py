@@ -97,11 +97,27 @@ class ApprovalRequired(InboxError):
 
 
 class AlreadyDecided(InboxError):
-    def __init__(self):
+    def __init__(self, status: str = ""):
+        reasons = {
+            "approved": _("This reply was approved already. Nothing was changed."),
+            "rejected": _("This reply was rejected already. Nothing was changed."),
+            "withdrawn": _(
+                "This reply was withdrawn: its author took it back, or the question was released, handed on or "
+                "closed. Nothing was changed."
+            ),
+            "stale": _(
+                "The customer wrote again, so this reply went back to its author to be written again. Nothing was "
+                "changed."
+            ),
+            "superseded": _("An approver's edit replaced this version, and was decided on. Nothing was changed."),
+        }
         super().__init__(
-            _(
-                "This reply is no longer waiting for approval: someone decided on it, its author withdrew it, or the "
-                "customer wrote again. Nothing was changed."
+            reasons.get(
+                status,
+                _(
+                    "This reply is no longer waiting for approval: someone decided on it, its author withdrew it, or "
+                    "the customer wrote again. Nothing was changed."
+                ),
             )
         )
 

@@ -29,14 +29,17 @@ class Queue(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
     # Four eyes (inbox/approvals.py): besides the risk rules, a queue may require approval of every reply.
+    # Database defaults as well, for the rows a migration adds these columns to, and for raw inserts.
     requires_approval = models.BooleanField(
         _("every reply needs approval"),
         default=False,
+        db_default=False,
         help_text=_("Replies in this queue wait for an approver before they reach X, whatever their words."),
     )
     approvers_may_edit = models.BooleanField(
         _("approvers may edit"),
         default=True,
+        db_default=True,
         help_text=_(
             "Off for strict four eyes: approvers approve or reject the author's words as written, since an edit "
             "made while approving is reviewed by nobody else."
@@ -45,12 +48,14 @@ class Queue(models.Model):
     approval_within_minutes = models.PositiveIntegerField(
         _("approve within (minutes)"),
         default=15,
+        db_default=15,
         validators=[MinValueValidator(1)],
         help_text=_("After this long, the queue's approvers are warned about a reply still waiting."),
     )
     approval_fallback_after_minutes = models.PositiveIntegerField(
         _("fallback approvers after (minutes)"),
         default=30,
+        db_default=30,
         validators=[MinValueValidator(1)],
         help_text=_(
             "After this long, every supervisor and administrator may approve it too (the fallback approvers). "
@@ -315,7 +320,7 @@ class Question(models.Model):
     lease_ends = models.DateTimeField(_("held until"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     # The holder's reply waits for an approver (inbox/approvals.py): the lease is paused, nobody else may claim it.
-    awaiting_approval = models.BooleanField(_("awaiting approval"), default=False)
+    awaiting_approval = models.BooleanField(_("awaiting approval"), default=False, db_default=False)
     # The customer's first post as the inbox shows it (display text), kept on the question so that the inbox reads
     # one table.
     asked_text = models.TextField(_("question"), blank=True)
@@ -436,7 +441,7 @@ class Reply(models.Model):
     failure_reason = models.TextField(blank=True)
     # The approval this reply needed (inbox/approvals.py). An approval lets out one reply only, and only the exact
     # text it approved: PostgreSQL refuses any other (migration 0006's trigger), whatever writes the row.
-    needed_approval = models.BooleanField(default=False)
+    needed_approval = models.BooleanField(default=False, db_default=False)
     approval = models.OneToOneField(
         "ApprovalDecision", on_delete=models.PROTECT, null=True, blank=True, related_name="reply"
     )

@@ -42,16 +42,16 @@ def mark_seen(request: HttpRequest) -> HttpResponse:
 @require_GET
 def badges(request: HttpRequest) -> HttpResponse:
     """The navigation's counts as htmx out-of-band fragments: polled by every page, a few indexed counts."""
+    reads_notifications = request.user.has_role(*ANSWERERS)
+    approves = may_approve_anything(request.user)
     return render(
         request,
         "inbox/_badges.html",
         {
-            "notifications_unseen": notifications.unseen_count(request.user)
-            if request.user.has_role(*ANSWERERS)
-            else 0,
+            "reads_notifications": reads_notifications,
+            "notifications_unseen": notifications.unseen_count(request.user) if reads_notifications else 0,
             "overdue_banner": notices.banner_text(request.user),
-            "approvals_waiting": approval_selectors.waiting_count(request.user)
-            if may_approve_anything(request.user)
-            else 0,
+            "approves": approves,
+            "approvals_waiting": approval_selectors.waiting_count(request.user) if approves else 0,
         },
     )

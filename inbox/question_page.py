@@ -40,6 +40,7 @@ class ConversationItem:
     from_customer: bool
     x_url: str = ""
     reply: Reply | None = None
+    network_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class HistoryLine:
     actor: str
     label: str
     detail: str = ""
+    # A person's own words (a supervisor's reason), shown in quotes; the desk's own summaries are not.
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,13 @@ class QuestionPage:
         return self.question.status == Question.Status.CLOSED
 
 
-def _conversation(question: Question, replies: list[Reply]) -> list[ConversationItem]:
+def conversation_items(question: Question, replies: list[Reply]) -> list[ConversationItem]:
+    """The customer's posts and the desk's replies, in the order they were written."""
     handle = question.customer.handle
     items = [
-        ConversationItem(post.created_at, post.display_text, True, post_url(handle, post.network_id))
+        ConversationItem(
+            post.created_at, post.display_text, True, post_url(handle, post.network_id), network_id=post.network_id
+        )
         for post in selectors.conversation(question)
     ]
     account = settings.X_ACCOUNT_USERNAME or "i/web"
@@ -184,14 +190,16 @@ def _conversation(question: Question, replies: list[Reply]) -> list[Conversation
 def _history_line(entry: AuditEntry) -> HistoryLine:
     after = entry.after if isinstance(entry.after, dict) else {}
     detail = describe_entry(entry.action, after)
+    quoted = entry.action == "inbox.approval.withdrawn" and bool(after.get("reason"))
     if entry.action in WITH_REASON and after.get("reason"):
+        quoted = True
         if entry.action == "inbox.question.reassigned" and after.get("holder"):
             detail = _("to %(holder)s: %(reason)s") % {"holder": after["holder"], "reason": after["reason"]}
         else:
             detail = str(after["reason"])
     # The worker is recorded as "system": shown in the reader's language like an absent actor.
     actor = entry.actor_number if entry.actor_number not in ("", SYSTEM_ACTOR) else _("system")
-    return HistoryLine(entry.created_at, actor, str(action_label(entry.action)), detail)
+    return HistoryLine(entry.created_at, actor, str(action_label(entry.action)), detail, quoted)
 
 
 def _who_took_it(number: str, entries: list[AuditEntry]) -> tuple[TakenAway | None, HandedToYou | None]:
@@ -243,7 +251,7 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
         held_by_other=live.held and not held_by_me,
         may_answer=may_answer(viewer, question),
         is_supervisor=may_supervise(viewer),
-        items=_conversation(question, replies),
+        items=conversation_items(question, replies),
         history=[_history_line(entry) for entry in entries],
         taken=None if held_by_me else taken,
         handed_to_me=handed if held_by_me else None,

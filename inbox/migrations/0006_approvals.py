@@ -128,32 +128,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='question',
             name='awaiting_approval',
-            field=models.BooleanField(default=False, verbose_name='awaiting approval'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='awaiting approval'),
         ),
         migrations.AddField(
             model_name='queue',
             name='approval_fallback_after_minutes',
-            field=models.PositiveIntegerField(default=30, help_text='After this long, every supervisor and administrator may approve it too (the fallback approvers). At least the time above.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='fallback approvers after (minutes)'),
+            field=models.PositiveIntegerField(db_default=30, default=30, help_text='After this long, every supervisor and administrator may approve it too (the fallback approvers). At least the time above.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='fallback approvers after (minutes)'),
         ),
         migrations.AddField(
             model_name='queue',
             name='approval_within_minutes',
-            field=models.PositiveIntegerField(default=15, help_text="After this long, the queue's approvers are warned about a reply still waiting.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='approve within (minutes)'),
+            field=models.PositiveIntegerField(db_default=15, default=15, help_text="After this long, the queue's approvers are warned about a reply still waiting.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='approve within (minutes)'),
         ),
         migrations.AddField(
             model_name='queue',
             name='approvers_may_edit',
-            field=models.BooleanField(default=True, help_text="Off for strict four eyes: approvers approve or reject the author's words as written, since an edit made while approving is reviewed by nobody else.", verbose_name='approvers may edit'),
+            field=models.BooleanField(db_default=True, default=True, help_text="Off for strict four eyes: approvers approve or reject the author's words as written, since an edit made while approving is reviewed by nobody else.", verbose_name='approvers may edit'),
         ),
         migrations.AddField(
             model_name='queue',
             name='requires_approval',
-            field=models.BooleanField(default=False, help_text='Replies in this queue wait for an approver before they reach X, whatever their words.', verbose_name='every reply needs approval'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Replies in this queue wait for an approver before they reach X, whatever their words.', verbose_name='every reply needs approval'),
         ),
         migrations.AddField(
             model_name='reply',
             name='needed_approval',
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AlterField(
             model_name='notification',

@@ -35,7 +35,7 @@ def test_compose_see_the_reasons_wait_and_a_supervisor_approves(browser, live_se
     supervisor.locator("table.approvals a").first.click()
     expect(supervisor.locator(".draft-text mark")).to_have_text("返金")
     expect(supervisor.locator(".conversation")).to_contain_text("返金はできますか")
-    supervisor.get_by_role("button", name="Approve and send").click()
+    supervisor.get_by_role("button", name="Approve as written and send").click()
     expect(supervisor.locator(".messages")).to_contain_text("Approved; the reply is queued for X.")
     expect(supervisor.locator("#approvals-badge .count")).to_have_count(0)
 

@@ -69,12 +69,12 @@ def test_an_approver_decides_on_the_draft_page(desk):
     draft = ReplyDraft.objects.get()
     client = signed_in(desk.supervisor)
     page = client.get(reverse("inbox:approval", args=[draft.pk])).content.decode()
-    assert "<mark>返金</mark>" in page and "Approve and send" in page and "Where is my order?" in page
+    assert "<mark>返金</mark>" in page and "Approve as written and send" in page and "Where is my order?" in page
     response = client.post(reverse("inbox:approve", args=[draft.pk]), {"seen": draft.text_sha256})
     assert response.status_code == 302
     assert Reply.objects.get().approval.approver == desk.supervisor
     decided = client.get(reverse("inbox:approval", args=[draft.pk])).content.decode()
-    assert "Approved by S100" in decided and "Approve and send" not in decided
+    assert "Approved by S100" in decided and "Approve as written and send" not in decided
 
 
 def test_the_author_reads_a_rejection_and_finds_the_text_back_in_the_reply_box(desk):
@@ -108,7 +108,7 @@ def test_the_author_may_not_open_their_own_draft_for_a_decision(desk):
     client.post(reverse("inbox:send", args=[question.pk]), {"token": str(question.claim_token), "body": REFUND})
     draft = ReplyDraft.objects.get()
     page = client.get(reverse("inbox:approval", args=[draft.pk])).content.decode()
-    assert "You wrote or edited this reply" in page and "Approve and send" not in page
+    assert "You wrote or edited this reply" in page and "Approve as written and send" not in page
     client.post(reverse("inbox:approve", args=[draft.pk]), {"seen": draft.text_sha256})
     assert not ApprovalDecision.objects.exists()
 
@@ -177,3 +177,26 @@ def test_an_employee_cannot_be_named_approver(desk):
         reverse("accounts:set_approver_permission", args=[desk.employee_a.pk, desk.queue_a.pk]), {"approves": "1"}
     )
     assert not AuditEntry.objects.filter(action="accounts.approve_permission.granted").exists()
+
+
+def test_the_page_of_a_version_an_approvers_edit_replaced_leads_to_the_decided_one(desk):
+    _send_from_the_page(desk)
+    draft = ReplyDraft.objects.get()
+    decision = approvals.approve(
+        draft, actor=desk.supervisor, seen_sha256=draft.text_sha256, edited_body="返金はウェブのフォームからどうぞ。"
+    )
+    client = signed_in(desk.supervisor)
+    response = client.get(reverse("inbox:approval", args=[draft.pk]))
+    assert response["Location"] == reverse("inbox:approval", args=[decision.draft_id])
+    page = client.get(response["Location"]).content.decode()
+    assert "The reply, as approved" in page and "The approver changed the text." in page
+    assert "返金はウェブのフォームからどうぞ。" in page and "<del>" in page
+
+
+def test_deciding_on_a_withdrawn_reply_says_it_was_withdrawn(desk):
+    client, _response = _send_from_the_page(desk)
+    draft = ReplyDraft.objects.get()
+    client.post(reverse("inbox:withdraw", args=[desk.question.pk]))
+    supervisor = signed_in(desk.supervisor)
+    response = supervisor.post(reverse("inbox:approve", args=[draft.pk]), {"seen": draft.text_sha256}, follow=True)
+    assert "This reply was withdrawn" in response.content.decode()
