@@ -38,9 +38,10 @@ EMPLOYEE_NUMBER = "BENCHAE01"
 QUEUE_NAME = "Bench approvals queue {:02d}"
 
 DRAFTS_SQL = """
-INSERT INTO inbox_replydraft (question_id, round, version, author_id, written_by_id, body, text, text_sha256,
+INSERT INTO inbox_replydraft (question_id, queue_id, round, version, author_id, written_by_id, body, text, text_sha256,
     based_on_post_id, reasons, rule_version, status, submitted_at, warn_at, fallback_at, escalation, closed_at)
-SELECT q.id, 1, 1, %(author)s, %(author)s, '返金の手続きをご案内します。', '返金の手続きをご案内します。' || E'\\n^E1',
+SELECT q.id, q.queue_id, 1, 1, %(author)s, %(author)s, '返金の手続きをご案内します。',
+    '返金の手続きをご案内します。' || E'\\n^E1',
     md5(q.id::text) || md5(q.id::text), q.last_post_id, '[{"kind": "keyword", "detail": "返金"}]'::jsonb, 0,
     CASE WHEN q.status = 'open' THEN 'pending' ELSE 'approved' END,
     q.created_at, q.created_at + interval '15 minutes', q.created_at + interval '30 minutes', 0,

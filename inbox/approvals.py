@@ -59,6 +59,7 @@ def _new_draft(
     queue = question.queue
     return ReplyDraft.objects.create(
         question=question,
+        queue_id=question.queue_id,
         round=question.round,
         version=_next_version(question),
         author=author,

@@ -519,6 +519,8 @@ class ReplyDraft(models.Model):
         FALLBACK = 2, _("Fallback approvers asked")
 
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="drafts")
+    # The question's queue, kept on the draft: the approvers' list and count filter by it without reading questions.
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="+")
     round = models.PositiveIntegerField()
     version = models.PositiveIntegerField()
     # The claim holder whose reply this is and whose signature it carries.

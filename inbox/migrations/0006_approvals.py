@@ -195,6 +195,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='replydraft',
+            name='queue',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inbox.queue'),
+        ),
+        migrations.AddField(
+            model_name='replydraft',
             name='question',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='drafts', to='inbox.question'),
         ),
