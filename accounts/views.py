@@ -167,28 +167,23 @@ def change_role(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 def set_queue_permission(request: HttpRequest, employee_id: int, queue_id: int) -> HttpResponse:
     """Grant (allowed=1) or revoke (allowed=0) one queue; htmx swaps the queue panel in place."""
-    employee = access_employee(request.user, employee_id)
-    queue = selectors.queue_or_404(queue_id)
     change = services.grant_queue if request.POST.get("allowed") == "1" else services.revoke_queue
-    error = None
-    try:
-        change(employee, queue, actor=request.user)
-    except AccountActionError as refused:
-        error = refused.message
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        return redirect("accounts:staff_detail", employee.pk)
-    return render(request, "accounts/_queue_panel.html", {**_queue_panel_context(employee), "error": error})
+    return _change_queue_panel(request, employee_id, queue_id, change)
 
 
 @require_role(*STAFF_MANAGERS)
 @require_POST
 def set_approver_permission(request: HttpRequest, employee_id: int, queue_id: int) -> HttpResponse:
     """Name (approves=1) or remove (approves=0) the person as an approver of one queue; htmx swaps the queue panel."""
+    change = services.name_approver if request.POST.get("approves") == "1" else services.remove_approver
+    return _change_queue_panel(request, employee_id, queue_id, change)
+
+
+def _change_queue_panel(request: HttpRequest, employee_id: int, queue_id: int, change) -> HttpResponse:
+    """One change of the queue panel (`change(employee, queue, actor=...)`): the panel again for htmx, else the
+    person's page, with the refusal if there was one."""
     employee = access_employee(request.user, employee_id)
     queue = selectors.queue_or_404(queue_id)
-    change = services.name_approver if request.POST.get("approves") == "1" else services.remove_approver
     error = None
     try:
         change(employee, queue, actor=request.user)
