@@ -191,13 +191,11 @@ def may_approve_anything(employee: Employee) -> bool:
 def drafts_approvable_by(employee: Employee) -> QuerySet[ReplyDraft]:
     """The pending drafts `employee` may decide on now: in a queue they approve, or opened to the fallback approvers;
     never one of a round they wrote or edited a version of."""
-    if not employee.has_role(*APPROVER_ROLES):
+    if not is_fallback_approver(employee):
         return ReplyDraft.objects.none()
     # The queue ids first (a few rows): the drafts are then read on their own partial index, not joined to questions.
-    where = Q(queue__in=queue_ids_approved_by(employee))
-    if is_fallback_approver(employee):
-        where |= Q(escalation=ReplyDraft.Escalation.FALLBACK)
-    own_words = ReplyDraft.objects.filter(question=OuterRef("question"), round=OuterRef("round"), written_by=employee)
+    where = Q(queue__in=queue_ids_approved_by(employee)) | Q(escalation=ReplyDraft.Escalation.FALLBACK)
+    own_words = versions_of_round(OuterRef("question"), OuterRef("round")).filter(written_by=employee)
     return ReplyDraft.objects.filter(where, status=ReplyDraft.Status.PENDING).exclude(Exists(own_words))
 
 
@@ -206,8 +204,13 @@ def ensure_may_approve(employee: Employee, draft: ReplyDraft) -> None:
         raise NotAllowedToApprove.for_(employee, own_words=wrote_a_version(employee, draft))
 
 
+def versions_of_round(question, round_) -> QuerySet[ReplyDraft]:
+    """Every version of a question's reply in one round: whoever wrote one of them never approves that round."""
+    return ReplyDraft.objects.filter(question=question, round=round_)
+
+
 def wrote_a_version(employee: Employee, draft: ReplyDraft) -> bool:
-    return ReplyDraft.objects.filter(question=draft.question_id, round=draft.round, written_by=employee).exists()
+    return versions_of_round(draft.question_id, draft.round).filter(written_by=employee).exists()
 
 
 def approvers_of(queue: Queue) -> QuerySet[Employee]:

@@ -122,20 +122,12 @@ class ApprovalState:
         return getattr(self.draft, "decision", None)
 
     @property
-    def awaiting(self) -> bool:
-        return self.draft.status == ReplyDraft.Status.PENDING
-
-    @property
     def rejected(self) -> bool:
         return self.draft.status == ReplyDraft.Status.REJECTED
 
     @property
     def stale(self) -> bool:
         return self.draft.status == ReplyDraft.Status.STALE
-
-    @property
-    def approved(self) -> bool:
-        return self.draft.status == ReplyDraft.Status.APPROVED
 
     @property
     def by_fallback(self) -> bool:

@@ -94,9 +94,7 @@ def _why_not(viewer, draft: ReplyDraft) -> str:
 @require_role(*APPROVER_ROLES)
 @require_GET
 def approval_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
-    draft = approval_selectors.draft_of(draft_id)
-    if draft is None:
-        raise Http404
+    draft = _draft_or_404(draft_id)
     newest = approval_selectors.newest_version_of(draft)
     if newest.pk != draft.pk:
         # An approver's edit replaced this version: the page of the version decided on tells what happened.
@@ -129,7 +127,7 @@ def approval_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
     return render(request, "inbox/approval.html", context)
 
 
-def _draft_or_404(request: HttpRequest, draft_id: int) -> ReplyDraft:
+def _draft_or_404(draft_id: int) -> ReplyDraft:
     draft = approval_selectors.draft_of(draft_id)
     if draft is None:
         raise Http404
@@ -141,7 +139,7 @@ def _draft_or_404(request: HttpRequest, draft_id: int) -> ReplyDraft:
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("inbox:approval", draft_id)
-    draft = _draft_or_404(request, draft_id)
+    draft = _draft_or_404(draft_id)
     form = ApproveForm(request.POST)
     try:
         if not form.is_valid():
@@ -164,7 +162,7 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
 def reject(request: HttpRequest, draft_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("inbox:approval", draft_id)
-    draft = _draft_or_404(request, draft_id)
+    draft = _draft_or_404(draft_id)
     form = RejectForm(request.POST)
     try:
         if not form.is_valid():
@@ -184,7 +182,7 @@ def reject(request: HttpRequest, draft_id: int) -> HttpResponse:
 def edit_check(request: HttpRequest, draft_id: int) -> HttpResponse:
     """The approver's edit, as they type it: what it changes from the author's text, and the reasons it needs
     approval (found again on the edited text, as the approval will)."""
-    draft = _draft_or_404(request, draft_id)
+    draft = _draft_or_404(draft_id)
     body = request.POST.get("body", "")[:2_000]
     text = reply_text(body, draft.author.signature)
     reasons = approval_rules.reasons_for(draft.question, draft.author, text, draft.template)

@@ -25,7 +25,7 @@ from accounts.models import Employee
 from audit import recorder
 
 from . import notifications
-from .access import approvers_of, ensure_may_approve
+from .access import approvers_of, ensure_may_approve, versions_of_round
 from .approval_reasons import Reason
 from .approval_rules import reason_codes, reasons_as_data, reasons_for, text_hash
 from .drafts import close_draft, resumed_lease, withdraw_pending
@@ -54,6 +54,7 @@ def _new_draft(
     reasons: tuple[Reason, ...],
     submitted_at: datetime,
     status: str = PENDING,
+    escalation: int = Escalation.ON_TIME,
     supersedes: ReplyDraft | None = None,
 ) -> ReplyDraft:
     queue = question.queue
@@ -75,14 +76,16 @@ def _new_draft(
         submitted_at=submitted_at,
         warn_at=submitted_at + timedelta(minutes=queue.approval_within_minutes),
         fallback_at=submitted_at + timedelta(minutes=queue.approval_fallback_after_minutes),
+        escalation=escalation,
         supersedes=supersedes,
     )
 
 
-def _no_approver_but_the_fallback(draft: ReplyDraft) -> bool:
-    """Nobody among the queue's approvers may decide on it (the only one wrote it): the fallback approvers must."""
-    own_words = ReplyDraft.objects.filter(question=draft.question_id, round=draft.round).values("written_by")
-    return not approvers_of(draft.question.queue).exclude(pk__in=own_words).exists()
+def _no_approver_but_the_fallback(question: Question, author: Employee) -> bool:
+    """Nobody among the queue's approvers may decide on the author's new version (the only one wrote it, or a version
+    before it): the fallback approvers must."""
+    writers = {author.pk, *versions_of_round(question, question.round).values_list("written_by", flat=True)}
+    return not approvers_of(question.queue).exclude(pk__in=writers).exists()
 
 
 def hold_for_approval(
@@ -106,6 +109,7 @@ def hold_for_approval(
     if won != 1:
         raise AwaitingApproval() if _awaits_approval(question, actor) else ClaimLost()
     question.refresh_from_db()
+    fallback = _no_approver_but_the_fallback(question, actor)
     draft = _new_draft(
         question,
         author=actor,
@@ -115,11 +119,8 @@ def hold_for_approval(
         template=template,
         reasons=reasons,
         submitted_at=now,
+        escalation=Escalation.FALLBACK if fallback else Escalation.ON_TIME,
     )
-    fallback = _no_approver_but_the_fallback(draft)
-    if fallback:
-        ReplyDraft.objects.filter(pk=draft.pk).update(escalation=Escalation.FALLBACK)
-        draft.escalation = Escalation.FALLBACK
     recorder.record(
         "inbox.approval.required",
         actor=actor,
@@ -182,10 +183,12 @@ def approve(
     original, question = locked.draft, locked.question
     author = original.author
     decided = original
-    if edited_body is not None and check_reply_text(edited_body, author.signature) != original.text:
+    text = check_reply_text(edited_body, author.signature) if edited_body is not None else original.text
+    # Found again on the text decided on (the rules may have changed since it was sent for approval).
+    reasons = reasons_for(question, author, text, original.template)
+    if text != original.text:
         if not question.queue.approvers_may_edit:
             raise EditsNotAllowed()
-        text = check_reply_text(edited_body, author.signature)
         close_draft(original, ReplyDraft.Status.SUPERSEDED, now)
         decided = _new_draft(
             question,
@@ -194,7 +197,7 @@ def approve(
             body=edited_body,
             text=text,
             template=original.template,
-            reasons=reasons_for(question, author, text, original.template),
+            reasons=reasons,
             submitted_at=original.submitted_at,
             status=ReplyDraft.Status.APPROVED,
             supersedes=original,
@@ -206,7 +209,6 @@ def approve(
             before={"draft": original.pk, "version": original.version, "text": original.text},
             after={"draft": decided.pk, "version": decided.version, "text": decided.text, "written_by": str(actor)},
         )
-    reasons = reasons_for(question, author, decided.text, decided.template)
     decision = ApprovalDecision.objects.create(
         draft=decided,
         approver=actor,
@@ -294,8 +296,8 @@ def withdraw(question: Question, *, actor: Employee, now: datetime | None = None
         .filter(pk=question.pk, holder=actor, awaiting_approval=True)
         .update(**resumed_lease(now), **CHANGED)
     )
-    draft = withdraw_pending(question, actor=actor, reason="", now=now)
-    if won != 1 or draft is None:
+    draft = withdraw_pending(question, actor=actor, reason="", now=now) if won == 1 else None
+    if draft is None:
         raise AlreadyDecided()
     question.refresh_from_db()
     return draft

@@ -18,6 +18,7 @@ from .errors import ClaimLost, QuestionClosed, ReasonRequired
 from .models import CHANGED, RELEASED_CLAIM, Question, Reply, ReplyDraft, ReplyTemplate
 from .replies import accept_reply
 from .reply_text import check_reply_text
+from .selectors import offered_template
 
 
 @transaction.atomic(durable=True)
@@ -41,8 +42,9 @@ def send_reply(
     ensure_may_answer(actor, question)
     text = check_reply_text(body, actor.signature)
     token = parse_token(token)
-    if template is not None and template.queue_id not in (None, question.queue_id):
-        template = None
+    if template is not None:
+        # Only a template offered in the question's queue exempts its words.
+        template = offered_template(question.queue, template.pk)
     reasons = reasons_for(question, actor, text, template)
     if reasons:
         return approvals.hold_for_approval(
