@@ -198,14 +198,16 @@ def test_a_request_meeting_another_run_s_lock_is_asked_again_until_the_lock_is_f
     # What a redelivered message meets when its killed worker's database session still holds the lock: doing
     # nothing would drop the officer's run; it is asked again shortly instead.
     start(officer, django_capture_on_commit_callbacks)
+    lock = [SINGLE_FLIGHT_NAMESPACE, single_flight_key(verification_runs.FLIGHT)]
     with database_roles.runtime_session() as other_worker:
-        other_worker.execute(
-            "SELECT pg_advisory_lock(%s, %s)", [SINGLE_FLIGHT_NAMESPACE, single_flight_key(verification_runs.FLIGHT)]
-        )
+        other_worker.execute("SELECT pg_advisory_lock(%s, %s)", lock)
         assert verification_runs.run(enqueued[0]) == verification_runs.RunOutcome.BUSY
         with pytest.raises(Retry):
             tasks.verify_audit_trail(enqueued[0])
         assert current_run().status == RunStatus.WAITING
+        # Freed by the session itself: closing the connection frees it too, but only once the server's backend has
+        # ended, which may be after the next statement of this test (CI once saw the lock still held).
+        other_worker.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
 
     assert verification_runs.run(enqueued[0]) == verification_runs.RunOutcome.DONE
     assert current_run().status == RunStatus.FINISHED
