@@ -4,8 +4,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from inbox.access import named_approver_queue_ids, queues_for
-from inbox.models import Queue
+from inbox.access import department_ids_of, named_approver_queue_ids, queues_for
+from inbox.models import Department, Queue
 
 from .models import Employee
 
@@ -32,3 +32,13 @@ def queue_grants(employee: Employee) -> list[tuple[Queue, bool, bool]]:
 
 def queue_or_404(queue_id: int) -> Queue:
     return get_object_or_404(Queue, pk=queue_id)
+
+
+def department_memberships(employee: Employee) -> list[tuple[Department, bool]]:
+    """Every department in the desk (in-desk ones have members), with whether `employee` is one."""
+    mine = set(department_ids_of(employee))
+    return [(department, department.pk in mine) for department in Department.objects.filter(kind="in_desk")]
+
+
+def department_or_404(department_id: int) -> Department:
+    return get_object_or_404(Department, pk=department_id)

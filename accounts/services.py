@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from audit import recorder
 from inbox import access as inbox_access
 from inbox.claims import release_claims_of
-from inbox.models import Queue
+from inbox.models import Department, Queue
 
 from .errors import InvalidTransition, NotAllowed
 from .models import Employee, Role, assign_role
@@ -260,6 +260,41 @@ def remove_approver(employee: Employee, queue: Queue, *, actor: Employee) -> boo
         actor=actor,
         target=employee,
         before={"queue": queue.name, "queue_id": queue.pk},
+    )
+    return True
+
+
+@transaction.atomic(durable=True)
+def join_department(employee: Employee, department: Department, *, actor: Employee) -> bool:
+    """Make an employee or supervisor a member of `department`: they see and settle its escalations. False (nothing
+    recorded) if they were already."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if not employee.has_role(Role.EMPLOYEE, Role.SUPERVISOR):
+        raise NotAllowed(_("Only employees and supervisors work a department's escalations."))
+    if not inbox_access.grant_department(employee, department):
+        return False
+    recorder.record(
+        "accounts.employee.department_granted",
+        actor=actor,
+        target=employee,
+        after={"department": department.code, "department_id": department.pk},
+    )
+    return True
+
+
+@transaction.atomic(durable=True)
+def leave_department(employee: Employee, department: Department, *, actor: Employee) -> bool:
+    """End the membership; what they settled stands, and the department's escalations stay where they are."""
+    ensure_may_manage(actor, employee)
+    Employee.objects.select_for_update().get(pk=employee.pk)
+    if not inbox_access.revoke_department(employee, department):
+        return False
+    recorder.record(
+        "accounts.employee.department_revoked",
+        actor=actor,
+        target=employee,
+        before={"department": department.code, "department_id": department.pk},
     )
     return True
 

@@ -19,4 +19,9 @@ urlpatterns = [
         views.set_approver_permission,
         name="set_approver_permission",
     ),
+    path(
+        "staff/<int:employee_id>/departments/<int:department_id>/",
+        views.set_department_membership,
+        name="set_department_membership",
+    ),
 ]

@@ -59,6 +59,7 @@ def _queue_panel_context(employee: Employee) -> dict:
         "employee": employee,
         "queues": selectors.queue_grants(employee),
         "may_be_approver": employee.has_role(*APPROVER_ROLES),
+        "departments": selectors.department_memberships(employee),
     }
 
 
@@ -177,6 +178,20 @@ def set_approver_permission(request: HttpRequest, employee_id: int, queue_id: in
     """Name (approves=1) or remove (approves=0) the person as an approver of one queue; htmx swaps the queue panel."""
     change = services.name_approver if request.POST.get("approves") == "1" else services.remove_approver
     return _change_queue_panel(request, employee_id, queue_id, change)
+
+
+@require_role(*STAFF_MANAGERS)
+@require_POST
+def set_department_membership(request: HttpRequest, employee_id: int, department_id: int) -> HttpResponse:
+    """Make the person a member (member=1) of one department, or not (member=0); back to their page."""
+    employee = access_employee(request.user, employee_id)
+    department = selectors.department_or_404(department_id)
+    change = services.join_department if request.POST.get("member") == "1" else services.leave_department
+    try:
+        change(employee, department, actor=request.user)
+    except AccountActionError as refused:
+        return _refused(request, employee, refused)
+    return _done(request, employee, _("Departments saved."))
 
 
 def _change_queue_panel(request: HttpRequest, employee_id: int, queue_id: int, change) -> HttpResponse:

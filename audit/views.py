@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TRAIL_READERS, require_role
 from accounts.numbers import normalize_employee_number
-from inbox.approval_rules import describe_entry
+from inbox.entry_summaries import describe_entry
 
 from . import exports, selectors, services, verification_runs
 from .forms import MAX_SEQUENCE, TrailFilterForm, action_choices

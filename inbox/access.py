@@ -20,8 +20,26 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.access import ANSWERERS
 from accounts.models import Employee, Role
 
-from .errors import NotAllowedToAnswer, NotAllowedToApprove, NotAllowedToManageRules, NotAllowedToSupervise
-from .models import ANSWER_QUEUE, APPROVE_QUEUE, Question, Queue, QueueUserObjectPermission, ReplyDraft
+from .errors import (
+    NotAllowedToAnswer,
+    NotAllowedToApprove,
+    NotAllowedToEscalate,
+    NotAllowedToManageRules,
+    NotAllowedToSupervise,
+    NotInDepartment,
+)
+from .models import (
+    ANSWER_QUEUE,
+    APPROVE_QUEUE,
+    HANDLE_DEPARTMENT,
+    Department,
+    DepartmentUserObjectPermission,
+    Escalation,
+    Question,
+    Queue,
+    QueueUserObjectPermission,
+    ReplyDraft,
+)
 
 PERMISSION = f"inbox.{ANSWER_QUEUE}"
 APPROVE_PERMISSION = f"inbox.{APPROVE_QUEUE}"
@@ -42,7 +60,17 @@ def queue_ids_for(employee: Employee) -> list[int]:
 
 
 def may_answer(employee: Employee, question: Question) -> bool:
-    return employee.has_role(*ANSWERERS) and queues_for(employee).filter(pk=question.queue_id).exists()
+    """Answering a queue takes its grant. An escalated question is its department's as well: before the public
+    acknowledgement is posted either may answer (the acknowledgement is the desk's duty); after it, the department
+    alone (its members; for a department off the desk, the supervisors, who record what it did)."""
+    if not employee.has_role(*ANSWERERS):
+        return False
+    if question.department_id is not None:
+        if may_work_department(employee, question.department):
+            return True
+        if question.status == Question.Status.ESCALATED:
+            return False
+    return queues_for(employee).filter(pk=question.queue_id).exists()
 
 
 def ensure_may_answer(employee: Employee, question: Question) -> None:
@@ -122,13 +150,21 @@ def access_queue(employee: Employee, queue_id: int) -> Queue:
 
 
 def _visible_to(employee: Employee, questions: QuerySet[Question]) -> QuerySet[Question]:
-    """The questions `employee` may see: those of the queues they may answer; supervisors see every queue."""
-    return questions if may_supervise(employee) else questions.filter(queue__in=queues_for(employee))
+    """The questions `employee` may see: those of the queues they may answer, and those ever escalated to their
+    departments; supervisors see every queue."""
+    if may_supervise(employee):
+        return questions
+    # One statement (the open page's poll reads it every few seconds): the department grants as a subquery.
+    mine = DepartmentUserObjectPermission.objects.filter(user=employee, permission__codename=HANDLE_DEPARTMENT)
+    escalated_here = Escalation.objects.filter(
+        question=OuterRef("pk"), department_id__in=mine.values("content_object_id")
+    )
+    return questions.filter(Q(queue__in=queues_for(employee)) | Exists(escalated_here))
 
 
 def access_question(employee: Employee, question_id: int) -> Question:
     """A question in a queue the employee may answer (supervisors see every queue); else 404."""
-    questions = _visible_to(employee, Question.objects.select_related("queue", "customer", "holder"))
+    questions = _visible_to(employee, Question.objects.select_related("queue", "customer", "holder", "department"))
     question = questions.filter(pk=question_id).first()
     if question is None:
         raise Http404
@@ -250,3 +286,87 @@ def revoke_approving(employee: Employee, queue: Queue) -> bool:
         return False
     remove_perm(APPROVE_PERMISSION, employee, queue)
     return True
+
+
+# --- departments ---------------------------------------------------------------------------------------------------
+
+
+def department_ids_of(employee: Employee) -> list[int]:
+    """The departments `employee` is a member of (the object permission HANDLE_DEPARTMENT), active or not."""
+    return list(
+        DepartmentUserObjectPermission.objects.filter(
+            user=employee, permission__codename=HANDLE_DEPARTMENT
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+def may_work_department(employee: Employee, department: Department) -> bool:
+    """Accept, resolve or return its escalations: its active members, and every supervisor (who also acts for the
+    departments off the desk, which have no members)."""
+    if not employee.is_active:
+        return False
+    if may_supervise(employee):
+        return True
+    return employee.has_role(*ANSWERERS) and department.pk in department_ids_of(employee)
+
+
+def ensure_may_work_department(employee: Employee, department: Department) -> None:
+    if not may_work_department(employee, department):
+        raise NotInDepartment(str(employee))
+
+
+def may_see_escalations(employee: Employee) -> bool:
+    """Whether the Escalations page is theirs to open: supervisors, and department members."""
+    return may_supervise(employee) or (employee.has_role(*ANSWERERS) and bool(department_ids_of(employee)))
+
+
+def escalations_visible_to(employee: Employee) -> QuerySet[Escalation]:
+    if may_supervise(employee):
+        return Escalation.objects.all()
+    return Escalation.objects.filter(department_id__in=department_ids_of(employee))
+
+
+def ensure_may_escalate(employee: Employee, question: Question) -> None:
+    """The employee answering the question (the service checks they hold it), or a supervisor."""
+    if not (may_supervise(employee) or may_answer(employee, question)):
+        raise NotAllowedToEscalate()
+
+
+def members_of(department: Department) -> QuerySet[Employee]:
+    return Employee.objects.filter(
+        status=Employee.Status.ACTIVE,
+        groups__name__in=[role.value for role in ANSWERERS],
+        departmentuserobjectpermission__content_object=department,
+        departmentuserobjectpermission__permission__codename=HANDLE_DEPARTMENT,
+    ).order_by("employee_number")
+
+
+def active_supervisors() -> QuerySet[Employee]:
+    return Employee.objects.filter(status=Employee.Status.ACTIVE, groups__name=Role.SUPERVISOR).order_by(
+        "employee_number"
+    )
+
+
+def grant_department(employee: Employee, department: Department) -> bool:
+    """Make `employee` a member; False if they were already. The caller audits and transacts."""
+    if department.pk in department_ids_of(employee):
+        return False
+    assign_perm(f"inbox.{HANDLE_DEPARTMENT}", employee, department)
+    return True
+
+
+def revoke_department(employee: Employee, department: Department) -> bool:
+    if department.pk not in department_ids_of(employee):
+        return False
+    remove_perm(f"inbox.{HANDLE_DEPARTMENT}", employee, department)
+    return True
+
+
+def access_escalation(employee: Employee, escalation_id: int) -> Escalation:
+    """An escalation of a department the employee works (supervisors: every one); else 404."""
+    escalation = (
+        escalations_visible_to(employee).select_related("department", "question").filter(pk=escalation_id).first()
+    )
+    if escalation is None:
+        raise Http404
+    return escalation

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from . import configuration
-from .models import Queue, ReplyTemplate, RoutingRule, ServiceLevel
+from .models import Department, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -46,3 +46,17 @@ class ServiceLevelAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         # Saving also moves the deadlines of the open questions this level governs.
         configuration.save_service_level(obj, actor=request.user)
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdmin):
+    list_display = [
+        "code",
+        "name_ja",
+        "name_en",
+        "kind",
+        "accept_within_minutes",
+        "resolve_within_minutes",
+        "is_active",
+    ]
+    list_filter = ["kind", "is_active"]

@@ -101,7 +101,7 @@ def hold_for_approval(
 ) -> ReplyDraft:
     """Part of the send service's transaction: the holder's reply waits for an approver; they keep the question."""
     won = (
-        Question.objects.open()
+        Question.objects.answerable()
         .held_by(actor, now)
         .filter(pk=question.pk, claim_token=token, awaiting_approval=False)
         .update(awaiting_approval=True, **CHANGED)
@@ -159,7 +159,7 @@ def _lock_for_decision(draft: ReplyDraft, *, actor: Employee, seen_sha256: str) 
     question = (
         Question.objects.select_for_update(of=("self",)).select_related("queue", "customer").get(pk=locked.question_id)
     )
-    still_waiting = question.status == Question.Status.OPEN and question.awaiting_approval
+    still_waiting = question.is_answerable and question.awaiting_approval
     if not still_waiting or question.holder_id != locked.author_id:
         raise AlreadyDecided()
     if seen_sha256 != locked.text_sha256 or question.last_post_id != locked.based_on_post_id:
@@ -220,9 +220,8 @@ def approve(
         decided_at=now,
     )
     close_draft(decided, ReplyDraft.Status.APPROVED, now)
-    Question.objects.filter(pk=question.pk).update(
-        status=Question.Status.ANSWERED, answered_at=now, **RELEASED_CLAIM, **CHANGED
-    )
+    purpose = question.reply_purpose()
+    Question.objects.filter(pk=question.pk).update(**question.answered_fields(now), **RELEASED_CLAIM, **CHANGED)
     question.refresh_from_db()
     recorder.record(
         "inbox.approval.decided",
@@ -239,7 +238,14 @@ def approve(
         },
     )
     accept_reply(
-        question, author=author, actor=actor, text=decided.text, now=now, approval=decision, template=decided.template
+        question,
+        author=author,
+        actor=actor,
+        text=decided.text,
+        now=now,
+        approval=decision,
+        template=decided.template,
+        purpose=purpose,
     )
     kind = notifications.Kind.REPLY_APPROVED_EDITED if decision.edited else notifications.Kind.REPLY_APPROVED
     notifications.tell(author, kind, question, by=str(actor))
@@ -292,7 +298,7 @@ def withdraw(question: Question, *, actor: Employee, now: datetime | None = None
     """The author takes their waiting reply back to change it; they keep the question, the lease running again."""
     now = now or timezone.now()
     won = (
-        Question.objects.open()
+        Question.objects.answerable()
         .filter(pk=question.pk, holder=actor, awaiting_approval=True)
         .update(**resumed_lease(now), **CHANGED)
     )

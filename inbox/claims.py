@@ -36,7 +36,7 @@ def _lease_end(now: datetime) -> datetime:
 
 def _refusal(question_id: int, actor: Employee) -> Exception:
     current = Question.objects.select_related("holder").get(pk=question_id)
-    if current.status != Question.Status.OPEN:
+    if not current.is_answerable:
         return QuestionClosed()
     if current.awaiting_approval and current.holder_id == actor.pk:
         return AwaitingApproval()
@@ -78,7 +78,7 @@ def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
     fields = _claim_fields(actor, now)
     # A holder whose reply awaits approval does not claim it again: a new token and lease would unpause nothing.
     won = (
-        Question.objects.open()
+        Question.objects.answerable()
         .free_or_held_by(actor, now)
         .filter(pk=question.pk, awaiting_approval=False)
         .update(**fields, **CHANGED)
@@ -110,7 +110,7 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
     ensure_may_answer(actor, question)
     lease_ends = _lease_end(now)
     won = (
-        Question.objects.open()
+        Question.objects.answerable()
         .held_by(actor, now)
         .filter(pk=question.pk, claim_token=token)
         .update(lease_ends=lease_ends, **CHANGED)
@@ -166,7 +166,7 @@ def reassign(
     reason = _required(reason)
     ensure_may_answer(to, question)
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
-    if held.status != Question.Status.OPEN:
+    if not held.is_answerable:
         raise QuestionClosed()
     Question.objects.filter(pk=question.pk).update(**_claim_fields(to, now), awaiting_approval=False, **CHANGED)
     question.refresh_from_db()

@@ -1,5 +1,5 @@
 """Changes of the desk's configuration by administrators (Settings, the demo seed): queues, routing rules, reply
-templates and service levels, each saved with an audit entry of what changed."""
+templates, departments and service levels, each saved with an audit entry of what changed."""
 
 from django.db import transaction
 from django.db.models import Model
@@ -7,11 +7,11 @@ from django.db.models import Model
 from accounts.models import Employee
 from audit import recorder
 
-from .models import Queue, ReplyTemplate, RoutingRule, ServiceLevel
+from .models import Department, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 from .service_levels import reschedule_open_questions
 
 # What save_setting accepts; a service level has a function of its own, since saving one moves deadlines.
-CONFIGURATION_MODELS = (Queue, RoutingRule, ReplyTemplate)
+CONFIGURATION_MODELS = (Queue, RoutingRule, ReplyTemplate, Department)
 # Every model whose changes are recorded as `<app>.<model>.created` / `.changed`.
 AUDITED_MODELS = (*CONFIGURATION_MODELS, ServiceLevel)
 VERBS = ("created", "changed")

@@ -153,3 +153,45 @@ class NotAllowedToManageRules(InboxError):
         super().__init__(
             _("%(number)s may not change the approval rules: supervisors and administrators do.") % {"number": number}
         )
+
+
+class NotAllowedToEscalate(InboxError):
+    def __init__(self):
+        super().__init__(_("Only the employee holding this question, or a supervisor, may escalate it."))
+
+
+class AlreadyEscalated(InboxError):
+    def __init__(self, department):
+        self.department = department
+        super().__init__(_("This question is already escalated to %(department)s.") % {"department": department})
+
+
+class DepartmentUnavailable(InboxError):
+    def __init__(self):
+        super().__init__(_("This department no longer takes escalations; choose another."))
+
+
+class NotInDepartment(InboxError):
+    def __init__(self, number: str):
+        super().__init__(
+            _("%(number)s may not act for this department: only its members and supervisors may.") % {"number": number}
+        )
+
+
+class EscalationSettled(InboxError):
+    """Accepted, resolved or returned already (by someone else, or this form was sent twice)."""
+
+    def __init__(self, status_label: str):
+        super().__init__(
+            _("This escalation was already settled (%(status)s); nothing was changed.") % {"status": status_label}
+        )
+
+
+class OutcomeRequired(InboxError):
+    def __init__(self):
+        super().__init__(_("Choose the outcome: how the department settled it."))
+
+
+class NoteRequired(InboxError):
+    def __init__(self):
+        super().__init__(_("Write a note for the queue: why the department gives it back."))

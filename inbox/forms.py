@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Employee
 
 from .access import answerers_of
-from .models import Question
+from .models import Department, Escalation, Question
 from .selectors import DUE, NEWEST, WAITING, InboxFilters
 
 
@@ -165,3 +165,47 @@ class ApprovalRulesForm(forms.Form):
     def __init__(self, *args, personal_data_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["personal_data"].choices = personal_data_choices
+
+
+class EscalateForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.filter(is_active=True),
+        to_field_name="code",
+        empty_label=_("Choose a department…"),
+        error_messages={"required": _("Choose the department to hand it to.")},
+    )
+    reason = forms.ChoiceField(
+        label=_("Why"),
+        choices=[("", _("Choose a reason…")), *Escalation.Reason.choices],
+        error_messages={"required": _("Choose why it goes to the department.")},
+    )
+    note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the department only: never posted, and kept out of quality review."),
+    )
+    # The holder's claim token (a supervisor escalates without one).
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Choose the outcome…")), *Escalation.Outcome.choices],
+        error_messages={"required": _("Choose the outcome: how the department settled it.")},
+    )
+    note = forms.CharField(
+        label=_("Outcome note"), required=False, max_length=2_000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the queue"),
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a note for the queue: why the department gives it back.")},
+    )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit import recorder
 from channels.base import Channel, Mention, RateLimited
 
-from . import search
+from . import escalations, search
 from .drafts import mark_stale
 from .models import CHANGED, Customer, MentionCursor, Post, Question, display_text
 from .routing import Router
@@ -165,14 +165,17 @@ def _round_times(levels: ServiceLevels, queue_id: int, priority: int, waiting_si
 
 def _join_follow_up(question: Question, mention: Mention, reopened: list[Question], levels: ServiceLevels) -> None:
     """A follow-up becomes the post to answer; it reopens an answered or closed question for a new round,
-    whose service level counts from the follow-up, and makes a reply awaiting approval stale."""
+    whose service level counts from the follow-up, and makes a reply awaiting approval stale. On a question a
+    department has, it goes to the department: the question stays escalated."""
     question.search_text = search.with_post(question.search_text, mention.text)
     if _id_key(mention.id) <= _id_key(question.last_post_id):
         # An earlier post that arrived late: searchable, but not the one to answer.
         Question.objects.filter(pk=question.pk).update(search_text=question.search_text)
         return
     fields = {"last_post_id": mention.id, "search_text": question.search_text}
-    if question.status != Question.Status.OPEN:
+    if question.department_id is not None:
+        escalations.customer_wrote(question, post_id=mention.id, at=mention.created_at)
+    elif question.status != Question.Status.OPEN:
         fields.update(
             status=Question.Status.OPEN,
             round=question.round + 1,

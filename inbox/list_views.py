@@ -70,6 +70,13 @@ def _status_chips(filters: selectors.InboxFilters, counts: selectors.InboxCounts
             filters.status == Question.Status.ANSWERED,
         ),
         Chip(
+            "escalated",
+            Question.Status.ESCALATED.label,
+            None,
+            _query(filters, **{**plain, "status": Question.Status.ESCALATED}),
+            filters.status == Question.Status.ESCALATED,
+        ),
+        Chip(
             "closed",
             Question.Status.CLOSED.label,
             None,

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .composer import MAX_WEIGHTED_LENGTH, reply_text, weighted_length
@@ -23,6 +23,8 @@ from .composer import MAX_WEIGHTED_LENGTH, reply_text, weighted_length
 # only module that reads or grants them.
 ANSWER_QUEUE = "answer_queue"
 APPROVE_QUEUE = "approve_queue"
+# The object permission "works this department's escalations" (inbox/access.py reads and grants it).
+HANDLE_DEPARTMENT = "handle_department"
 
 
 class Queue(models.Model):
@@ -229,12 +231,20 @@ def past_due_condition(now: datetime) -> models.Q:
     return models.Q(due_at__lte=now)
 
 
+# The statuses in which a question may be claimed and answered (QuestionQuerySet.answerable).
+ANSWERABLE = ("open", "escalated")
+
+
 class QuestionQuerySet(models.QuerySet):
     """The inbox's rules, each named once and built on the conditions above; Question.is_held and
     Question.is_past_due say the same of one row (tests/inbox/test_rules.py holds the two together)."""
 
     def open(self) -> "QuestionQuerySet":
         return self.filter(status=Question.Status.OPEN)
+
+    def answerable(self) -> "QuestionQuerySet":
+        """What a claim and a reply may act on: open questions, and escalated ones (the department's closing reply)."""
+        return self.filter(status__in=ANSWERABLE)
 
     def held(self, now: datetime) -> "QuestionQuerySet":
         return self.filter(held_condition(now))
@@ -279,6 +289,8 @@ class Question(models.Model):
         ANSWERED = "answered", _("Answered")
         # Taken out of the desk by a supervisor without an answer (spam, a duplicate, nothing to answer).
         CLOSED = "closed", pgettext_lazy("question status", "Closed")
+        # Handed to a department and acknowledged to the customer: the department's to settle (inbox/escalations.py).
+        ESCALATED = "escalated", pgettext_lazy("question status", "Escalated")
 
     class Overdue(models.IntegerChoices):
         """How far past its service level the current round went, as flagged by the worker's sweep."""
@@ -319,6 +331,16 @@ class Question(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_ends = models.DateTimeField(_("held until"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
+    # The department the question is escalated to while its escalation is live (inbox/escalations.py): its members
+    # may see and answer it, and the customer's new posts go to them.
+    department = models.ForeignKey(
+        "Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalated to"),
+    )
     # The holder's reply waits for an approver (inbox/approvals.py): the lease is paused, nobody else may claim it.
     awaiting_approval = models.BooleanField(_("awaiting approval"), default=False, db_default=False)
     # The customer's first post as the inbox shows it (display text), kept on the question so that the inbox reads
@@ -388,6 +410,28 @@ class Question(models.Model):
         return self.due_at <= now
 
     @property
+    def is_answerable(self) -> bool:
+        return self.status in ANSWERABLE
+
+    def reply_purpose(self) -> str:
+        """What a reply accepted now is to the customer: the desk's answer; or, while escalated, the public
+        acknowledgement first (the question still open), then the department's closing reply."""
+        if self.department_id is None:
+            return Reply.Purpose.ANSWER
+        if self.status == self.Status.OPEN:
+            return Reply.Purpose.ACKNOWLEDGEMENT
+        return Reply.Purpose.CLOSING
+
+    def answered_fields(self, now: datetime) -> dict:
+        """What a question becomes once a reply is accepted: answered; or, while escalated, the department's (its
+        first response counted from the acknowledgement, which a closing reply does not move)."""
+        if self.department_id is None:
+            return {"status": self.Status.ANSWERED, "answered_at": now}
+        if self.status == self.Status.OPEN:
+            return {"status": self.Status.ESCALATED, "answered_at": now}
+        return {}
+
+    @property
     def is_flagged_overdue(self) -> bool:
         # The flag of a round that was answered or closed is history, not a warning.
         return self.status == self.Status.OPEN and self.overdue > self.Overdue.ON_TIME
@@ -426,10 +470,23 @@ class Reply(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    class Purpose(models.TextChoices):
+        """What the reply is to the customer's round: the desk's answer, or, for an escalated question, the public
+        acknowledgement that a department has it, then the department's closing reply."""
+
+        ANSWER = "answer", pgettext_lazy("reply purpose", "Answer")
+        ACKNOWLEDGEMENT = "acknowledgement", pgettext_lazy("reply purpose", "Acknowledgement")
+        CLOSING = "closing", pgettext_lazy("reply purpose", "Closing reply")
+
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="replies")
     round = models.PositiveIntegerField()
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.ANSWER, db_default=Purpose.ANSWER
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("text"))
+    # The round's service-level deadline when the reply was accepted: whether it was posted late (quality review).
+    due_at = models.DateTimeField(null=True, blank=True)
     in_reply_to = models.CharField(max_length=32)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -451,7 +508,9 @@ class Reply(models.Model):
         verbose_name_plural = _("replies")
         constraints = [
             models.UniqueConstraint(
-                fields=["question", "round"], condition=~models.Q(status="failed"), name="one_accepted_reply_per_round"
+                fields=["question", "round", "purpose"],
+                condition=~models.Q(status="failed"),
+                name="one_accepted_reply_per_round",
             ),
             models.CheckConstraint(
                 condition=models.Q(needed_approval=False) | models.Q(approval__isnull=False),
@@ -618,6 +677,12 @@ class Notification(models.Model):
         DRAFT_STALE = "draft_stale", _("The customer wrote again before your reply was approved")
         APPROVAL_OVERDUE = "approval_overdue", _("A reply has waited long for approval")
         APPROVAL_FALLBACK = "approval_fallback", _("A reply waits for a fallback approver")
+        ESCALATED_TO_YOU = "escalated_to_you", _("A question was escalated to your department")
+        ESCALATION_CUSTOMER_WROTE = "escalation_customer_wrote", _("The customer wrote again on an escalated question")
+        ESCALATION_RETURNED = "escalation_returned", _("A department returned a question to the queue")
+        ESCALATION_RESOLVED = "escalation_resolved", _("A department resolved a question you escalated")
+        ESCALATION_ACCEPT_OVERDUE = "escalation_accept_overdue", _("An escalation waits long to be accepted")
+        ESCALATION_RESOLVE_OVERDUE = "escalation_resolve_overdue", _("An escalation waits long to be resolved")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -733,3 +798,192 @@ class WorkerRun(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+class Department(models.Model):
+    """Where a question goes that the desk should not answer itself: a team with desk accounts (in the desk), or one
+    without (off the desk: a call centre that gets a hand-off e-mail, whose outcome a supervisor records)."""
+
+    class Kind(models.TextChoices):
+        IN_DESK = "in_desk", _("In the desk (members sign in)")
+        OFF_DESK = "off_desk", _("Off the desk (hand-off by e-mail)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.IN_DESK)
+    email = models.EmailField(
+        _("hand-off e-mail"), blank=True, help_text=_("Where the hand-off packet goes (required off the desk).")
+    )
+    contact_ja = models.TextField(_("contact (Japanese)"), blank=True, help_text=_("Shown to employees."))
+    contact_en = models.TextField(_("contact (English)"), blank=True, help_text=_("Shown to employees."))
+    acknowledgement_ja = models.TextField(
+        _("public acknowledgement (Japanese)"),
+        blank=True,
+        help_text=_("Offered in the reply box once a question is escalated here; the signature is added."),
+    )
+    acknowledgement_en = models.TextField(_("public acknowledgement (English)"), blank=True)
+    accept_within_minutes = models.PositiveIntegerField(
+        _("accept within (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Counted from the acknowledgement's posting on X."),
+    )
+    resolve_within_minutes = models.PositiveIntegerField(
+        _("resolve within (minutes)"),
+        default=24 * 60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Counted from the acknowledgement's posting on X."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+        permissions = [(HANDLE_DEPARTMENT, _("Work this department's escalations"))]
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language: str | None = None) -> str:
+        language = language or get_language() or "en"
+        return self.name_ja if language.startswith("ja") else self.name_en
+
+    def contact(self, language: str | None = None) -> str:
+        language = language or get_language() or "en"
+        return self.contact_ja if language.startswith("ja") else self.contact_en
+
+    def acknowledgement(self, language: str) -> str:
+        """The public template in the customer's language, or the other one when that is empty."""
+        first, second = (
+            (self.acknowledgement_ja, self.acknowledgement_en)
+            if language.startswith("ja")
+            else (self.acknowledgement_en, self.acknowledgement_ja)
+        )
+        return first or second
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.OFF_DESK and not self.email:
+            raise ValidationError({"email": _("A department off the desk gets its hand-offs by e-mail: give one.")})
+        longest = f"{settings.REPLY_SIGNATURE_PREFIX}{'W' * LONGEST_EMPLOYEE_NUMBER}"
+        for field in ("acknowledgement_ja", "acknowledgement_en"):
+            text = getattr(self, field)
+            if text and weighted_length(reply_text(text, longest)) > MAX_WEIGHTED_LENGTH:
+                raise ValidationError({field: _("With a signature this is longer than a post can hold.")})
+
+
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+LIVE_ESCALATION = ("open", "accepted")
+
+
+class Escalation(models.Model):
+    """One hand-off of a question to a department: open → accepted → resolved (with an outcome) or returned to the
+    queue (with a note). The department's service levels run from the public acknowledgement's posting on X."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("escalation status", "Waiting for the department")
+        ACCEPTED = "accepted", pgettext_lazy("escalation status", "Accepted")
+        RESOLVED = "resolved", pgettext_lazy("escalation status", "Resolved")
+        RETURNED = "returned", pgettext_lazy("escalation status", "Returned to the queue")
+
+    class Reason(models.TextChoices):
+        RESPONSIBILITY = "responsibility", _("Needs a decision the desk may not make")
+        PERSONAL_DATA = "personal_data", _("Needs the customer's personal data")
+        COMPLAINT = "complaint", _("Serious complaint")
+        SAFETY = "safety", _("Safety or legal matter")
+        TOO_LONG = "too_long", _("The answer does not fit in a post")
+        OTHER = "other", _("Other")
+
+    class Outcome(models.TextChoices):
+        ANSWERED_BY_PHONE = "answered_by_phone", _("Answered by phone")
+        ANSWERED_IN_WRITING = "answered_in_writing", _("Answered by e-mail or letter")
+        REFUND_ISSUED = "refund_issued", _("Refund issued")
+        REPLACEMENT_SENT = "replacement_sent", _("Replacement or repair arranged")
+        NOT_REACHABLE = "not_reachable", _("Customer not reachable")
+        NO_ACTION = "no_action", _("No action needed")
+        OTHER = "other", _("Other")
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="escalations")
+    round = models.PositiveIntegerField()
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="escalations")
+    escalated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+    # Never posted, and kept out of the exports meant for quality review: it may hold what the customer said in private.
+    internal_note = models.TextField(_("internal note"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("escalated"))
+    acknowledgement = models.OneToOneField(
+        Reply, on_delete=models.PROTECT, null=True, blank=True, related_name="acknowledged_escalation"
+    )
+    # When X accepted the acknowledgement: the desk's first response; the department's levels count from here.
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    accept_warned_at = models.DateTimeField(null=True, blank=True)
+    resolve_warned_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    return_note = models.TextField(_("note for the queue"), blank=True)
+    # The customer wrote again while it was escalated (the newest such post).
+    customer_wrote_at = models.DateTimeField(null=True, blank=True)
+    packet_mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question"], condition=models.Q(status__in=LIVE_ESCALATION), name="one_live_escalation"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | ~models.Q(outcome=""), name="resolved_escalation_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | ~models.Q(return_note=""), name="returned_escalation_has_note"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                "department", "created_at", name="escalation_live", condition=models.Q(status__in=LIVE_ESCALATION)
+            ),
+            models.Index(
+                "accept_due_at",
+                name="escalation_to_warn_accept",
+                condition=models.Q(status="open", accept_warned_at=None),
+            ),
+            models.Index(
+                "resolve_due_at",
+                name="escalation_to_warn_resolve",
+                condition=models.Q(status__in=LIVE_ESCALATION, resolve_warned_at=None),
+            ),
+            models.Index("question", "created_at", name="escalation_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"escalation {self.pk} of question {self.question_id} to {self.department_id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_ESCALATION

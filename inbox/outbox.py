@@ -23,7 +23,7 @@ from audit import recorder
 from channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
 from replydesk.locks import TransactionLock, transaction_lock
 
-from . import notifications
+from . import escalations, notifications
 from .access import may_answer
 from .models import CHANGED, Question, Reply
 
@@ -149,7 +149,8 @@ def _this_attempt(reply: Reply):
 
 @transaction.atomic(durable=True)
 def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -> Delivery:
-    won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=timezone.now(), sending_since=None)
+    sent_at = timezone.now()
+    won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=sent_at, sending_since=None)
     if won != 1:
         return Delivery("lost_race")
     _question_page_changed([reply.question_id])
@@ -159,6 +160,9 @@ def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -
         target=reply.question,
         after={"reply": reply.pk, "posted_id": posted_id, "reconciled": found_by_reconciliation},
     )
+    if reply.purpose == Reply.Purpose.ACKNOWLEDGEMENT:
+        # What the customer sees: the desk's first response; the department's service levels start now.
+        escalations.acknowledged(reply, sent_at=sent_at)
     return Delivery("sent")
 
 
@@ -186,6 +190,9 @@ def _fail(reply: Reply, reason: str) -> Delivery:
     # goes back to its author, who holds the question again to write another text (which needs an approval of its
     # own: the one given was for the refused text only).
     reopened = {"status": Question.Status.OPEN, "answered_at": None}
+    if reply.purpose == Reply.Purpose.CLOSING:
+        # The department's closing reply: the question stays with the department, which writes it again.
+        reopened = {"status": Question.Status.ESCALATED}
     back_to_author = reply.approval_id is not None and may_answer(reply.author, reply.question)
     if back_to_author:
         now = timezone.now()

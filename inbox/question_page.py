@@ -16,14 +16,16 @@ from audit.labels import action_label
 from audit.models import AuditEntry
 from audit.recorder import SYSTEM_ACTOR
 
-from . import approval_selectors, selectors, wording
+from . import approval_selectors, escalation_selectors, selectors, wording
 from .access import may_answer, may_supervise
-from .approval_rules import describe_entry
-from .models import Question, Reply
+from .entry_summaries import describe_entry
+from .models import Escalation, Question, Reply
 
 X_WEB = "https://x.com"
 # History entries that carry a supervisor's reason, shown beside them on the page.
 WITH_REASON = {"inbox.question.force_released", "inbox.question.reassigned", "inbox.question.closed"}
+# History entries that carry a person's own note (quoted on the page).
+WITH_NOTE = {"inbox.question.escalated", "inbox.escalation.returned", "inbox.escalation.resolved"}
 
 
 def post_url(handle: str, post_id: str) -> str:
@@ -144,6 +146,33 @@ class QuestionPage:
     my_answered_round: int
     # Where the current round's reply stands with its approver, if it needed one.
     approval: approval_selectors.ApprovalState | None = None
+    # The question's latest escalation (live or settled), whether the viewer acts for its department, and the
+    # department's acknowledgement the reply box offers while that is the reply to write.
+    escalation: Escalation | None = None
+    may_work_escalation: bool = False
+    acknowledgement_offer: str = ""
+
+    @property
+    def is_answerable(self) -> bool:
+        """Open, or escalated (the department's closing reply): a claim form is offered to those who may answer."""
+        return self.question.is_answerable
+
+    @property
+    def may_escalate(self) -> bool:
+        """Open, not escalated yet, and the viewer holds it or supervises."""
+        return self.is_open and self.question.department_id is None and (self.held_by_me or self.is_supervisor)
+
+    @property
+    def live_escalation(self) -> Escalation | None:
+        return self.escalation if self.escalation is not None and self.escalation.is_live else None
+
+    @property
+    def writes_acknowledgement(self) -> bool:
+        return self.live_escalation is not None and self.question.reply_purpose() == Reply.Purpose.ACKNOWLEDGEMENT
+
+    @property
+    def writes_closing_reply(self) -> bool:
+        return self.live_escalation is not None and self.question.reply_purpose() == Reply.Purpose.CLOSING
 
     @property
     def awaiting_my_approval(self) -> bool:
@@ -191,6 +220,8 @@ def _history_line(entry: AuditEntry) -> HistoryLine:
     after = entry.after if isinstance(entry.after, dict) else {}
     detail = describe_entry(entry.action, after)
     quoted = entry.action == "inbox.approval.withdrawn" and bool(after.get("reason"))
+    if entry.action in WITH_NOTE and after.get("note"):
+        quoted = True
     if entry.action in WITH_REASON and after.get("reason"):
         quoted = True
         if entry.action == "inbox.question.reassigned" and after.get("holder"):
@@ -233,8 +264,9 @@ def _last_reason(entries: list[AuditEntry], action: str) -> str:
 
 
 def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
-    """Everything the page and its live fragments show (five queries: posts, replies, history, the queue grant, the
-    round's newest draft; one more for its approvers while it waits)."""
+    """Everything the page and its live fragments show (six queries: posts, replies, history, the queue grant, the
+    round's newest draft, the latest escalation; one more for its approvers while it waits, and one for the
+    department's members while it is escalated)."""
     replies = list(selectors.replies_of(question))
     entries = list(selectors.question_page_history(question))
     live = live_state(question, viewer, now)
@@ -244,6 +276,7 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
     accepted = [r for r in replies if r.round == question.round and r.status != Reply.Status.FAILED]
     mine = [r.round for r in replies if r.author_id == viewer.pk and r.status != Reply.Status.FAILED]
     answered = question.status == Question.Status.ANSWERED
+    escalation = escalation_selectors.latest_escalation(question)
     return QuestionPage(
         question=question,
         live=live,
@@ -262,4 +295,7 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
         answered_at=question.answered_at if answered else None,
         my_answered_round=max(mine, default=0),
         approval=approval_selectors.approval_state(question),
+        escalation=escalation,
+        may_work_escalation=escalation is not None and escalation_selectors.may_act_on(viewer, escalation),
+        acknowledgement_offer=escalation_selectors.acknowledgement_offer(question, escalation),
     )

@@ -39,9 +39,11 @@ def accept_reply(
     now: datetime,
     approval: ApprovalDecision | None = None,
     template: ReplyTemplate | None = None,
+    purpose: str = Reply.Purpose.ANSWER,
 ) -> Reply:
     """Queue `text`, signed by `author`, as the answer to the question's current round; `actor` is who let it out
-    (the author, or the approver). Part of the caller's transaction, which has marked the question answered."""
+    (the author, or the approver); `purpose` is what the reply is to the round (Question.reply_purpose, decided
+    before the caller marked the question answered). Part of the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("accept_reply runs inside the transaction that answers the question")
     reasons = reasons_for(question, author, text, template)
@@ -54,6 +56,8 @@ def accept_reply(
             reply = Reply.objects.create(
                 question=question,
                 round=question.round,
+                purpose=purpose,
+                due_at=question.due_at,
                 author=author,
                 text=text,
                 in_reply_to=question.last_post_id,
@@ -68,6 +72,8 @@ def accept_reply(
         # The database's one-accepted-reply rule: someone's reply for this round is already in the outbox.
         raise ClaimLost() from None
     after = {"reply": reply.pk, "text": text, "in_reply_to": reply.in_reply_to}
+    if purpose != Reply.Purpose.ANSWER:
+        after["purpose"] = purpose
     if approval is not None:
         after.update(author=str(author), approval=approval.pk, reasons=reason_codes(reasons))
     recorder.record("inbox.reply.queued", actor=actor, target=question, after=after)

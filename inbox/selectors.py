@@ -123,7 +123,7 @@ def questions_for_inbox(
         questions = questions.held_by(employee, now)
     if filters.overdue:
         questions = questions.past_due(now)
-    questions = questions.select_related("customer", "queue", "holder").order_by(*ORDERINGS[sort])
+    questions = questions.select_related("customer", "queue", "holder", "department").order_by(*ORDERINGS[sort])
     position = _parse_position(filters.after, sort) if filters.after else None
 
     def fetch(rows: QuerySet, limit: int) -> list:
@@ -233,7 +233,7 @@ def shown_rows(viewer: Employee, question_ids: list[int], queue_ids: list[int], 
     """The rows a page shows, read again to bring them up to date (a claim, an answer, the clock); only questions
     of `queue_ids` (the ids come from the page)."""
     rows = Question.objects.filter(pk__in=question_ids[: settings.INBOX_PAGE_SIZE], queue_id__in=queue_ids)
-    return inbox_rows(list(rows.select_related("customer", "queue", "holder")), now, viewer)
+    return inbox_rows(list(rows.select_related("customer", "queue", "holder", "department")), now, viewer)
 
 
 def conversation(question: Question):

@@ -14,7 +14,7 @@ from .access import ensure_may_answer, ensure_may_supervise
 from .approval_rules import reasons_for
 from .claims import parse_token
 from .drafts import withdraw_pending
-from .errors import ClaimLost, QuestionClosed, ReasonRequired
+from .errors import AlreadyEscalated, ClaimLost, QuestionClosed, ReasonRequired
 from .models import CHANGED, RELEASED_CLAIM, Question, Reply, ReplyDraft, ReplyTemplate
 from .replies import accept_reply
 from .reply_text import check_reply_text
@@ -50,16 +50,18 @@ def send_reply(
         return approvals.hold_for_approval(
             question, actor=actor, token=token, body=body, text=text, template=template, reasons=reasons, now=now
         )
+    # The claim keeps the question's status and department as they were read: any change to them ends the claim.
     won = (
-        Question.objects.open()
+        Question.objects.answerable()
         .held_by(actor, now)
-        .filter(pk=question.pk, claim_token=token, awaiting_approval=False)
-        .update(status=Question.Status.ANSWERED, answered_at=now, **RELEASED_CLAIM, **CHANGED)
+        .filter(pk=question.pk, claim_token=token, awaiting_approval=False, status=question.status)
+        .update(**question.answered_fields(now), **RELEASED_CLAIM, **CHANGED)
     )
     if won != 1:
         raise ClaimLost()
+    purpose = question.reply_purpose()
     question.refresh_from_db()
-    return accept_reply(question, author=actor, actor=actor, text=text, now=now, template=template)
+    return accept_reply(question, author=actor, actor=actor, text=text, now=now, template=template, purpose=purpose)
 
 
 @transaction.atomic(durable=True)
@@ -69,7 +71,10 @@ def close_question(question: Question, *, actor: Employee, reason: str) -> Quest
     ensure_may_supervise(actor, question)
     if not reason.strip():
         raise ReasonRequired()
-    held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
+    held = Question.objects.select_for_update(of=("self",)).select_related("holder", "department").get(pk=question.pk)
+    if held.department_id is not None:
+        # The department settles it (resolve, or return it to the queue first): its escalation must not be left open.
+        raise AlreadyEscalated(held.department)
     won = (
         Question.objects.open()
         .filter(pk=question.pk)

@@ -12,7 +12,7 @@ from channels.base import Channel
 from channels.x import x_channel_from_settings
 from replydesk.locks import single_flight
 
-from . import approval_sweep, claims, ingest, notices, outbox, overdue, worker_health
+from . import approval_sweep, claims, escalations, ingest, notices, outbox, overdue, worker_health
 
 logger = logging.getLogger(__name__)
 
@@ -96,4 +96,16 @@ def flag_unanswered() -> None:
         outcome.update(asdict(result))
         approvals = approval_sweep.escalate_overdue()
         outcome.update(approvers_warned=approvals.warned, fallback_opened=approvals.fallback)
+        departments = escalations.warn_overdue()
+        outcome.update(
+            escalations_accept_warned=departments["accept"], escalations_resolve_warned=departments["resolve"]
+        )
+        for escalation_id in escalations.packets_to_mail(timezone.now()):
+            mail_escalation_packet.delay(escalation_id)
         outcome["mailed"] = notices.mail_pending()
+
+
+@shared_task(ignore_result=True)
+def mail_escalation_packet(escalation_id: int) -> None:
+    """The hand-off e-mail of a department off the desk; sent once (escalations.mail_packet takes it first)."""
+    escalations.mail_packet(escalation_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import approval_views, list_views, notification_views, views
+from . import approval_views, escalation_views, list_views, notification_views, views
 
 app_name = "inbox"
 
@@ -27,6 +27,11 @@ urlpatterns = [
     path("questions/<int:question_id>/close/", views.close, name="close"),
     path("questions/<int:question_id>/approval-check/", approval_views.question_approval_check, name="approval_check"),
     path("questions/<int:question_id>/withdraw/", approval_views.withdraw, name="withdraw"),
+    path("questions/<int:question_id>/escalate/", escalation_views.escalate, name="escalate"),
+    path("escalations/", escalation_views.escalation_list, name="escalations"),
+    path("escalations/<int:escalation_id>/accept/", escalation_views.accept_escalation, name="accept_escalation"),
+    path("escalations/<int:escalation_id>/resolve/", escalation_views.resolve_escalation, name="resolve_escalation"),
+    path("escalations/<int:escalation_id>/return/", escalation_views.return_escalation, name="return_escalation"),
     path("approvals/", approval_views.approval_list, name="approvals"),
     path("approvals/rules/", approval_views.approval_rules_view, name="approval_rules"),
     path("approvals/<int:draft_id>/", approval_views.approval_detail, name="approval"),

@@ -20,7 +20,7 @@ from . import claims, outbox, question_page, selectors, services, worker_health
 from .access import SUPERVISORS, access_question, access_question_version, may_supervise, queue_ids_for
 from .approval_rules import describe
 from .errors import InboxError
-from .forms import ReasonForm, ReassignForm, ReplyForm
+from .forms import EscalateForm, ReasonForm, ReassignForm, ReplyForm, ResolveForm, ReturnForm
 from .models import Question, ReplyDraft
 from .wording import listed
 
@@ -69,6 +69,9 @@ def _question_context(request: HttpRequest, question: Question) -> dict:
     if not unsent and page.returned_to_me:
         # The reply came back from its approver: its text goes into the reply box to be changed.
         unsent = page.returned_to_me.draft.body
+    if not unsent and page.held_by_me:
+        # Just escalated: the department's public acknowledgement is offered, to be sent like any reply.
+        unsent = page.acknowledgement_offer
     return {
         "question": question,
         "page": page,
@@ -80,6 +83,13 @@ def _question_context(request: HttpRequest, question: Question) -> dict:
         "reason_form": ReasonForm(auto_id="release_%s", label=_("Reason for the force release")),
         "close_form": ReasonForm(auto_id="close_%s", label=_("Reason to close it")),
         "reassign_form": ReassignForm(question=question, auto_id="reassign_%s") if page.is_supervisor else None,
+        "escalate_form": EscalateForm(
+            initial={"token": question.claim_token if page.held_by_me else ""}, auto_id="escalate_%s"
+        )
+        if page.may_escalate
+        else None,
+        "resolve_form": ResolveForm(auto_id="resolve_%s") if page.may_work_escalation else None,
+        "return_form": ReturnForm(auto_id="return_%s") if page.may_work_escalation else None,
     }
 
 

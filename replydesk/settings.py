@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "inbox",
     "audit",
+    "quality",
     # The fake X server, the simulated customers and the demo seed (`make run` and the tests): management
     # commands only, never imported by the desk.
     "demo",
@@ -178,7 +180,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_REDBEAT_LOCK_TIMEOUT = env_int("REDBEAT_LOCK_TIMEOUT_SECONDS", 60, minimum=10)
     # Beat wakes at least this often; a waiting beat also tries the lock this often (redbeat's retry interval).
     CELERY_BEAT_MAX_LOOP_INTERVAL = 5
-CELERY_TIMEZONE = "UTC"
+# Crontab entries (the weekly quality sample) run by the desk's clock (TIME_ZONE, below); intervals do not care.
+CELERY_TIMEZONE = env_str("TIME_ZONE", "Asia/Tokyo")
 
 # Accounts
 AUTH_USER_MODEL = "accounts.Employee"
@@ -297,7 +300,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.write_audit_checkpoint",
         "schedule": float(env_int("AUDIT_CHECKPOINT_SECONDS", 3600)),
     },
+    # Monday 00:00 in TIME_ZONE (CELERY_TIMEZONE): the week just ended is sampled for quality review.
+    "sample-replies-for-review": {
+        "task": "quality.tasks.sample_replies_for_review",
+        "schedule": crontab(minute=0, hour=0, day_of_week="mon"),
+    },
 }
+
+# Quality review (quality/): each week, per employee, a share of last week's sent replies is drawn for review (at
+# least MIN and at most MAX), besides the replies the automatic checks flag and a new employee's first replies.
+QUALITY_SAMPLE_SHARE_PERCENT = env_int("QUALITY_SAMPLE_SHARE_PERCENT", 10, minimum=1)
+QUALITY_SAMPLE_MIN = env_int("QUALITY_SAMPLE_MIN", 2, minimum=0)
+QUALITY_SAMPLE_MAX = env_int("QUALITY_SAMPLE_MAX", 5, minimum=0)  # 0: no random share, the automatic picks only
+if QUALITY_SAMPLE_MAX < QUALITY_SAMPLE_MIN:
+    raise ImproperlyConfigured("QUALITY_SAMPLE_MAX must be at least QUALITY_SAMPLE_MIN.")
+QUALITY_FIRST_REPLIES = env_int("QUALITY_FIRST_REPLIES", 10, minimum=0)
+# Off: the reply's approver never reviews it (the review is a third pair of eyes).
+QUALITY_REVIEWER_MAY_BE_APPROVER = env_bool("QUALITY_REVIEWER_MAY_BE_APPROVER", False)
 
 # E-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

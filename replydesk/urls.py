@@ -16,5 +16,6 @@ urlpatterns = [
     path("people/", include("accounts.urls")),
     path("inbox/", include("inbox.urls")),
     path("audit/", include("audit.urls")),
+    path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
 ]

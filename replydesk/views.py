@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Role
+from inbox.access import may_see_escalations, queue_ids_for
 
 
 @login_required
@@ -15,6 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:staff_list")
     if role == Role.COMPLIANCE:
         return redirect("audit:trail")
+    if not queue_ids_for(request.user) and may_see_escalations(request.user):
+        # A department's member with no queue of their own works from the escalations.
+        return redirect("inbox:escalations")
     return redirect("inbox:inbox")
 
 

@@ -4,6 +4,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox.approval_rules import text_hash
+from tests.quality.matrix import REVIEW_FORM as QUALITY_REVIEW_FORM
+from tests.quality.matrix import quality_objects
 
 LOGIN = "login"  # redirected to the sign-in page
 STATUS = "status"  # redirected to the waiting-for-approval page
@@ -47,6 +49,8 @@ APPROVERS_ONLY = dict(employee_a=403, employee_b=403, compliance=403)
 WAITING_REPLY = "返金の手続きをご案内します。"
 SEEN = text_hash(f"{WAITING_REPLY}\n^E100")
 ANSWERERS_ONLY = dict(compliance=403, administrator=403)
+REVIEWERS_ONLY = dict(employee_a=403, employee_b=403, compliance=403)
+QUALITY_READERS = dict(employee_a=403, employee_b=403)
 READERS_ONLY = dict(employee_a=403, employee_b=403, supervisor=403)
 # The admin sends everyone else to its own sign-in page, which refuses signed-in people (403) and sends
 # strangers to allauth's (the admin:login row).
@@ -267,6 +271,94 @@ MATRIX = [
         {"approves": "1"},
         signed_in(refused(to("accounts:staff_detail", "employee_b")), **MANAGERS_ONLY),
     ),
+    # Escalation: the page for supervisors and department members (the cast's employees are members of none);
+    # the department's actions for its members and every supervisor.
+    ("inbox:escalations", "get", lambda p: [], None, signed_in(200, employee_a=403, employee_b=403, **ANSWERERS_ONLY)),
+    (
+        "inbox:escalate",
+        "post",
+        lambda p: [p.question.pk],
+        {"department": "refunds", "reason": "complaint"},
+        signed_in(
+            to("inbox:question", "question"),
+            employee_a=refused(to("inbox:question", "question")),
+            employee_b=404,
+            **ANSWERERS_ONLY,
+        ),
+    ),
+    (
+        "inbox:accept_escalation",
+        "post",
+        lambda p: [p.escalation.pk],
+        {},
+        signed_in(to("inbox:question", "escalated_question"), employee_a=404, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:resolve_escalation",
+        "post",
+        lambda p: [p.escalation.pk],
+        {"outcome": "no_action"},
+        signed_in(to("inbox:question", "escalated_question"), employee_a=404, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "inbox:return_escalation",
+        "post",
+        lambda p: [p.escalation.pk],
+        {"note": "Not for us"},
+        signed_in(to("inbox:question", "escalated_question"), employee_a=404, employee_b=404, **ANSWERERS_ONLY),
+    ),
+    (
+        "accounts:set_department_membership",
+        "post",
+        lambda p: [p.employee_b.pk, p.department.pk],
+        {"member": "1"},
+        signed_in(to("accounts:staff_detail", "employee_b"), **MANAGERS_ONLY),
+    ),
+    ("admin:inbox_department_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
+    # Quality review: reviewers are supervisors and administrators; they, and compliance officers read-only, read
+    # every review; people who answer read their own. The reply was reviewed already (by the administrator).
+    ("quality:to_review", "get", lambda p: [], None, signed_in(200, **REVIEWERS_ONLY)),
+    ("quality:review", "get", lambda p: [quality_objects(p).quality_sample.pk], None, signed_in(200, **REVIEWERS_ONLY)),
+    (
+        "quality:review",
+        "post",
+        lambda p: [quality_objects(p).quality_sample.pk],
+        QUALITY_REVIEW_FORM,
+        signed_in(403, supervisor=refused(409), administrator=refused(409)),
+    ),
+    (
+        "quality:correct",
+        "get",
+        lambda p: [quality_objects(p).quality_review.pk],
+        None,
+        signed_in(200, **REVIEWERS_ONLY),
+    ),
+    (
+        "quality:correct",
+        "post",
+        lambda p: [quality_objects(p).quality_review.pk],
+        QUALITY_REVIEW_FORM,
+        signed_in(to("quality:to_review"), **REVIEWERS_ONLY),
+    ),
+    (
+        "quality:add_sample",
+        "post",
+        lambda p: [quality_objects(p).sent_reply.pk],
+        {},
+        signed_in(refused(to("quality:to_review")), **REVIEWERS_ONLY),
+    ),
+    ("quality:mine", "get", lambda p: [], None, signed_in(200, compliance=403, administrator=403)),
+    (
+        "quality:mark_seen",
+        "post",
+        lambda p: [quality_objects(p).quality_review.pk],
+        {},
+        signed_in(404, employee_a=to("quality:mine"), compliance=403, administrator=403),
+    ),
+    ("quality:report", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("quality:all_reviews", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("quality:scorecards", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("quality:publish_scorecard", "post", lambda p: [], {}, signed_in(403, supervisor=400, administrator=400)),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
@@ -318,9 +410,9 @@ CASES = [
 @pytest.fixture
 def people(people, ask):
     """The cast, plus a question asked in queue A."""
-    from inbox import claims, services
+    from inbox import claims, escalations, services
     from inbox.configuration import save_setting
-    from inbox.models import RoutingRule
+    from inbox.models import Department, RoutingRule
 
     save_setting(RoutingRule(name="to A", keywords="order", queue=people.queue_a), actor=None)
     people.question = ask("Where is my order?")
@@ -332,6 +424,13 @@ def people(people, ask):
         actor=people.employee_a,
         token=str(people.draft_question.claim_token),
         body=WAITING_REPLY,
+    )
+    people.department = save_setting(
+        Department(code="refunds", name_ja="返金チーム", name_en="Refunds team"), actor=people.administrator
+    )
+    people.escalated_question = ask("My order is broken", customer="kato")
+    people.escalation = escalations.escalate(
+        people.escalated_question, actor=people.supervisor, department=people.department, reason="complaint"
     )
     return people
 
@@ -363,7 +462,8 @@ def _named_urls(resolver=None, namespace=""):
 def test_matrix_covers_every_url_of_the_project():
     """A new page without a row here fails this test; allauth's and the admin's own pages are sampled above,
     and the admin as a whole is administrators-only through its single permission check."""
-    ours = {n for n in _named_urls() if n.split(":")[0] in {"accounts", "inbox", "audit"} or n in {"home", "healthz"}}
+    namespaces = {"accounts", "inbox", "audit", "quality"}
+    ours = {n for n in _named_urls() if n.split(":")[0] in namespaces or n in {"home", "healthz"}}
     covered = {row[0] for row in MATRIX}
     assert ours - covered == set()
 

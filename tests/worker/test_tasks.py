@@ -60,4 +60,12 @@ def test_the_sweep_task_notes_its_outcome_for_the_health_panel(desk):
     tasks.flag_unanswered()
     run = WorkerRun.objects.get(job="flag-unanswered")
     assert run.last_success_at is not None
-    assert run.last_outcome == {"flagged": 0, "warned": 0, "approvers_warned": 0, "fallback_opened": 0, "mailed": 0}
+    assert run.last_outcome == {
+        "flagged": 0,
+        "warned": 0,
+        "approvers_warned": 0,
+        "fallback_opened": 0,
+        "escalations_accept_warned": 0,
+        "escalations_resolve_warned": 0,
+        "mailed": 0,
+    }

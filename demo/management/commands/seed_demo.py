@@ -12,7 +12,7 @@ from accounts import services
 from accounts.models import Employee, Role
 from inbox import approval_rules, configuration
 from inbox.approval_reasons import DEFAULT_KEYWORDS, PersonalData
-from inbox.models import ApprovalRuleSet, Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
+from inbox.models import ApprovalRuleSet, Department, Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
@@ -77,7 +77,31 @@ PEOPLE = [
     ("E002", "employee2@example.com", Role.EMPLOYEE, ["Returns & repairs"]),
     ("C001", "compliance@example.com", Role.COMPLIANCE, []),
     ("P001", "newcomer@example.com", None, []),
+    # A member of the refunds team: no queue of their own, only what is escalated to the team.
+    ("D001", "refunds@example.com", Role.EMPLOYEE, []),
 ]
+# Departments questions are escalated to: (code, Japanese name, English name, kind, e-mail, acknowledgement ja/en).
+DEPARTMENTS = [
+    (
+        "refunds",
+        "返金チーム",
+        "Refunds team",
+        Department.Kind.IN_DESK,
+        "",
+        "返金担当より詳しくご案内いたします。DMでご注文番号をお知らせいただけますでしょうか。",
+        "Our refunds team will take care of this. Could you send us your order number by DM?",
+    ),
+    (
+        "consultation",
+        "お客様相談室",
+        "Customer consultation office",
+        Department.Kind.OFF_DESK,
+        "consultation@example.com",
+        "詳しくお伺いしたく、お客様相談室（0120-000-000、平日9–17時）までお問い合わせください。",
+        "We would like to hear more: please call our customer consultation office on 0120-000-000 (weekdays 9–17).",
+    ),
+]
+DEPARTMENT_MEMBERS = {"D001": "refunds"}
 
 
 class Command(BaseCommand):
@@ -113,9 +137,29 @@ class Command(BaseCommand):
                     ServiceLevel(priority=priority, answer_within_minutes=within, warn_after_minutes=warn_after),
                     actor=admin,
                 )
+        departments = {row[0]: self._department(row, admin) for row in DEPARTMENTS}
         for number, email, role, queue_names in PEOPLE:
             self._person(number, email, role, [queues[name] for name in queue_names], admin)
+        for number, code in DEPARTMENT_MEMBERS.items():
+            services.join_department(Employee.objects.get(employee_number=number), departments[code], actor=admin)
         self._print_accounts()
+
+    @staticmethod
+    def _department(row: tuple, admin: Employee) -> Department:
+        code, name_ja, name_en, kind, email, acknowledgement_ja, acknowledgement_en = row
+        existing = Department.objects.filter(code=code).first()
+        department = Department(
+            code=code,
+            name_ja=name_ja,
+            name_en=name_en,
+            kind=kind,
+            email=email,
+            acknowledgement_ja=acknowledgement_ja,
+            acknowledgement_en=acknowledgement_en,
+            accept_within_minutes=10,
+            resolve_within_minutes=60,
+        )
+        return existing or configuration.save_setting(department, actor=admin)
 
     @staticmethod
     def _queue(name: str, description: str, admin: Employee) -> Queue:
