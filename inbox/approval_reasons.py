@@ -141,6 +141,11 @@ def fold(text: str) -> str:
     return Folded.of(text).text
 
 
+def same_text(a: str, b: str) -> bool:
+    """The same post, as far as an edit goes."""
+    return _same_text(a, b)
+
+
 def _same_text(a: str, b: str) -> bool:
     # Trailing white space and the kind of line break are not an edit.
     return fold(a).strip().replace("\r\n", "\n") == fold(b).strip().replace("\r\n", "\n")

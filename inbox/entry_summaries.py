@@ -19,7 +19,7 @@ def _choice_label(choices, value: str) -> str:
 
 def describe_entry(action: str, after: dict) -> str:
     if action == "inbox.question.escalated":
-        summary = _("to %(department)s: %(reason)s") % {
+        summary = _("%(department)s: %(reason)s") % {
             "department": _department_name(str(after.get("department", ""))),
             "reason": _choice_label(Escalation.Reason, str(after.get("reason", ""))),
         }

@@ -39,8 +39,8 @@ def escalate(request: HttpRequest, question_id: int) -> HttpResponse:
     messages.success(
         request,
         _(
-            "Escalated to %(department)s. The customer has not been told yet: claim the question again to send the "
-            "department's acknowledgement, which is now in the reply box."
+            "Escalated to %(department)s. The customer has not been told yet: claim the question again, and the "
+            "department's acknowledgement will be in the reply box, ready to send."
         )
         % {"department": escalation.department.name()},
     )

@@ -115,6 +115,11 @@ def escalate(
         },
     )
     _tell(members_of(department), notifications.Kind.ESCALATED_TO_YOU, question, by=str(actor), reason=reason)
+    if held.holder_id not in (None, actor.pk):
+        # A supervisor escalated a question someone was answering: they are told why it left them.
+        notifications.tell(
+            held.holder, notifications.Kind.TAKEN_FROM_YOU, question, by=str(actor), reason=department.name()
+        )
     if department.kind == Department.Kind.OFF_DESK:
         transaction.on_commit(lambda: _enqueue_packet(escalation.pk))
     return escalation

@@ -167,8 +167,15 @@ class ApprovalRulesForm(forms.Form):
         self.fields["personal_data"].choices = personal_data_choices
 
 
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, department: Department) -> str:
+        if department.kind == Department.Kind.OFF_DESK:
+            return _("%(department)s (by e-mail)") % {"department": department.name()}
+        return department.name()
+
+
 class EscalateForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
         to_field_name="code",

@@ -391,6 +391,10 @@ class Question(models.Model):
             ),
             models.Index("status", "waiting_since", "id", name="question_by_status_newest"),
             models.Index("queue", "due_at", name="question_open_queue_due", condition=models.Q(status="open")),
+            # The inbox's "Escalated" filter, newest first: every question a department has.
+            models.Index(
+                "waiting_since", "id", name="question_escalated", condition=models.Q(department__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -683,6 +687,7 @@ class Notification(models.Model):
         ESCALATION_RESOLVED = "escalation_resolved", _("A department resolved a question you escalated")
         ESCALATION_ACCEPT_OVERDUE = "escalation_accept_overdue", _("An escalation waits long to be accepted")
         ESCALATION_RESOLVE_OVERDUE = "escalation_resolve_overdue", _("An escalation waits long to be resolved")
+        REPLY_REVIEWED = "reply_reviewed", _("A reply of yours was reviewed")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -151,6 +151,8 @@ class QuestionPage:
     escalation: Escalation | None = None
     may_work_escalation: bool = False
     acknowledgement_offer: str = ""
+    # The round's accepted replies' purposes (Reply.Purpose values): what the customer was sent, or will be.
+    accepted_purposes: frozenset[str] = frozenset()
 
     @property
     def is_answerable(self) -> bool:
@@ -173,6 +175,23 @@ class QuestionPage:
     @property
     def writes_closing_reply(self) -> bool:
         return self.live_escalation is not None and self.question.reply_purpose() == Reply.Purpose.CLOSING
+
+    @property
+    def closing_reply_sent(self) -> bool:
+        return Reply.Purpose.CLOSING in self.accepted_purposes
+
+    @property
+    def customer_told(self) -> str:
+        """Where the customer stands with a live escalation: "told" (X posted the acknowledgement), "queued" (accepted
+        for X), "awaiting_approval" (it waits for an approver), or "not_told"."""
+        escalation = self.live_escalation
+        if escalation is None or escalation.acknowledged_at is not None:
+            return "told"
+        if Reply.Purpose.ACKNOWLEDGEMENT in self.accepted_purposes:
+            return "queued"
+        if self.question.awaiting_approval:
+            return "awaiting_approval"
+        return "not_told"
 
     @property
     def awaiting_my_approval(self) -> bool:
@@ -291,11 +310,13 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
         closed_reason=_last_reason(entries, "inbox.question.closed")
         if question.status == Question.Status.CLOSED
         else "",
-        answered_by=str(accepted[-1].author) if answered and accepted else "",
+        # The round's first accepted reply (an escalated question's acknowledgement) is what answered_at records.
+        answered_by=str(accepted[0].author) if answered and accepted else "",
         answered_at=question.answered_at if answered else None,
         my_answered_round=max(mine, default=0),
         approval=approval_selectors.approval_state(question),
         escalation=escalation,
         may_work_escalation=escalation is not None and escalation_selectors.may_act_on(viewer, escalation),
         acknowledgement_offer=escalation_selectors.acknowledgement_offer(question, escalation),
+        accepted_purposes=frozenset(reply.purpose for reply in accepted),
     )

@@ -118,7 +118,11 @@ def questions_for_inbox(
     sort = filters.effective_sort
     if filters.queue_id is not None:
         queue_ids = [q for q in queue_ids if q == filters.queue_id]
-    questions: QuerySet[Question] = Question.objects.filter(queue_id__in=queue_ids, status=filters.status)
+    if filters.status == Question.Status.ESCALATED:
+        # Handed to a department, whether or not the customer was told yet (index question_escalated).
+        questions: QuerySet[Question] = Question.objects.filter(queue_id__in=queue_ids, department__isnull=False)
+    else:
+        questions = Question.objects.filter(queue_id__in=queue_ids, status=filters.status)
     if filters.mine:
         questions = questions.held_by(employee, now)
     if filters.overdue:

@@ -7,15 +7,22 @@
   officers only read.
 - Everyone who answers (employees and supervisors) reads the reviews of their own replies and marks them seen; never
   anyone else's.
+- A review names its question, linked where the reader may open it: the inbox's question page for those who answer
+  (supervisors every queue, employees the queues they answer), else the audit timeline for those who read the trail
+  (compliance officers, administrators).
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
-from accounts.access import ANSWERERS
+from accounts.access import ANSWERERS, TRAIL_READERS
 from accounts.models import Employee, Role
-from inbox.models import Reply
+from inbox.access import may_supervise, queue_ids_for
+from inbox.models import Question, Reply
 
 from .errors import ApprovedIt, NotAllowedToPublish, NotAllowedToReview, NotSent, NotYourReview, OwnReply, QualityError
 from .models import Review, ReviewSample
@@ -113,3 +120,17 @@ def access_sent_reply(actor: Employee, reply_id: int) -> Reply:
     if reply is None:
         raise Http404
     return reply
+
+
+def question_link_for(viewer: Employee) -> Callable[[Question], str | None]:
+    """Where `viewer` opens the question a review is about, or None where they may open none. Employees get the link
+    only for the queues they answer now (a question of a queue taken from them would answer 404); a question escalated
+    to their department is left unlinked rather than asked about one by one."""
+    if viewer.has_role(*ANSWERERS):
+        if may_supervise(viewer):
+            return lambda question: reverse("inbox:question", args=[question.pk])
+        answered = set(queue_ids_for(viewer))
+        return lambda question: reverse("inbox:question", args=[question.pk]) if question.queue_id in answered else None
+    if viewer.has_role(*TRAIL_READERS):
+        return lambda question: reverse("audit:question_timeline", args=[question.pk])
+    return lambda question: None

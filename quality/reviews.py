@@ -1,6 +1,7 @@
 """The state changes of quality review, each one function in one durable transaction with its audit entry:
 publishing a scorecard, adding a reply to the sample by hand, submitting a review, correcting one (a new review that
-supersedes it), and the employee marking a review as seen.
+supersedes it), and the employee marking a review as seen. A review and a correction also tell the employee, in the
+desk's notifications, in the same transaction.
 
 Submitted reviews are never changed: the database holds that on PostgreSQL (migration 0001's triggers), and these
 functions never try.
@@ -16,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Employee
 from audit import recorder
-from inbox.models import Reply
+from inbox import notifications
+from inbox.models import Notification, Reply
 
 from .access import ensure_is_reviewed_employee, ensure_may_add_samples, ensure_may_publish, ensure_may_review
 from .errors import (
@@ -202,6 +204,7 @@ def submit_review(
         now=now,
     )
     recorder.record("quality.review.submitted", actor=actor, target=review, after=_as_record(review))
+    notifications.tell(review.employee, Notification.Kind.REPLY_REVIEWED, reply.question, by=str(actor))
     return review
 
 
@@ -238,6 +241,7 @@ def correct_review(
         before=_as_record(old) | {"review": old.pk},
         after=_as_record(correction) | {"supersedes": old.pk},
     )
+    notifications.tell(correction.employee, Notification.Kind.REPLY_REVIEWED, reply.question, by=str(actor))
     return correction
 
 

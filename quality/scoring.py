@@ -8,8 +8,9 @@
 4. A critical category scoring below 50 % sets the review's score to 0, whatever the others say (a wrong answer or a
    breach of policy is not made good by a friendly tone).
 
-A scorecard is a list of categories; each category is stored as a dict {key, label_ja, label_en, scale, weight,
-critical} (quality.models.Scorecard.categories).
+A scorecard is a list of categories; each category is stored as a dict {key, label_ja, label_en, description_ja,
+description_en, scale, weight, critical} (quality.models.Scorecard.categories). The descriptions (what the reviewer
+looks for) came later: a version stored without them reads them as empty.
 """
 
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ class Category:
     scale: str
     weight: int
     critical: bool = False
+    description_ja: str = ""
+    description_en: str = ""
 
     @classmethod
     def of(cls, data: Mapping) -> "Category":
@@ -42,6 +45,8 @@ class Category:
             scale=str(data["scale"]),
             weight=int(data["weight"]),
             critical=bool(data.get("critical", False)),
+            description_ja=str(data.get("description_ja") or ""),
+            description_en=str(data.get("description_en") or ""),
         )
 
     def as_data(self) -> dict:
@@ -49,6 +54,8 @@ class Category:
             "key": self.key,
             "label_ja": self.label_ja,
             "label_en": self.label_en,
+            "description_ja": self.description_ja,
+            "description_en": self.description_en,
             "scale": self.scale,
             "weight": self.weight,
             "critical": self.critical,
@@ -57,6 +64,9 @@ class Category:
     def label(self, language: str) -> str:
         return self.label_ja if language.startswith("ja") else self.label_en
 
+    def description(self, language: str) -> str:
+        return self.description_ja if language.startswith("ja") else self.description_en
+
     @property
     def values(self) -> range:
         low, high = SCALES[self.scale]
@@ -64,12 +74,50 @@ class Category:
 
 
 # The built-in scorecard (version 1, until a supervisor publishes another).
+# The descriptions are data of the scorecard (both languages stored, like the labels), not strings of the desk.
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
-    Category("accuracy", "正確さ", "Accuracy", "three", 40, critical=True),
-    Category("policy", "規程遵守", "Policy", "binary", 30, critical=True),
-    Category("tone", "口調", "Tone", "three", 15),
-    Category("clarity", "分かりやすさ", "Clarity", "three", 15),
+    Category(
+        "accuracy",
+        "正確さ",
+        "Accuracy",
+        "three",
+        40,
+        critical=True,
+        description_ja="事実、回答、リンクが正しい。",
+        description_en="The facts, the answer and the links are right.",
+    ),
+    Category(
+        "policy",
+        "規程遵守",
+        "Policy",
+        "binary",
+        30,
+        critical=True,
+        description_ja="公開の場で個人情報を尋ねていない。窓口として約束できる範囲を超える約束をしていない。"
+        "ソーシャルメディアのガイドラインに沿っている。",
+        description_en="No personal data asked for in public, no promise beyond what the desk may promise, "
+        "the social-media guidelines followed.",
+    ),
+    Category(
+        "tone",
+        "口調",
+        "Tone",
+        "three",
+        15,
+        description_ja="丁寧で温かみがあり、会社らしい言葉づかいになっている。",
+        description_en="Polite, warm, in the company's voice.",
+    ),
+    Category(
+        "clarity",
+        "分かりやすさ",
+        "Clarity",
+        "three",
+        15,
+        description_ja="読みやすく、お客さまが次に取れる行動が示されている。",
+        description_en="Easy to follow, with a next step the customer can take.",
+    ),
 )
+DESCRIPTION_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -103,6 +151,8 @@ def check_categories(categories: Sequence[Category]) -> None:
             raise InvalidRatings(f"weight {category.weight} is not between 1 and {MAX_WEIGHT}")
         if not category.key or not category.label_ja.strip() or not category.label_en.strip():
             raise InvalidRatings("every category needs a key and both labels")
+        if max(len(category.description_ja), len(category.description_en)) > DESCRIPTION_MAX:
+            raise InvalidRatings(f"a description is longer than {DESCRIPTION_MAX} characters")
 
 
 def review_score(categories: Sequence[Category], ratings: Mapping[str, int | None]) -> Score:

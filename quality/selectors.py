@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Employee
 from inbox.models import Post, Reply
 
+from .access import question_link_for
 from .checks import Flag
 from .models import Review, ReviewSample, SamplingRun, Scorecard
 from .scoring import Category
@@ -23,11 +24,12 @@ LIST_LIMIT = 200
 
 FLAG_LABELS = {
     Flag.SIGNATURE_MISSING: pgettext_lazy("quality flag", "signature missing"),
-    Flag.PERSONAL_DATA: pgettext_lazy("quality flag", "personal data"),
-    Flag.SENT_LATE: pgettext_lazy("quality flag", "sent after the service level"),
+    Flag.PERSONAL_DATA: pgettext_lazy("quality flag", "personal data in the reply"),
+    Flag.SENT_LATE: pgettext_lazy("quality flag", "sent after its due time"),
     Flag.EDITED_BY_APPROVER: pgettext_lazy("quality flag", "edited by the approver"),
-    Flag.NEGATIVE_FOLLOW_UP: pgettext_lazy("quality flag", "unhappy follow-up"),
-    Flag.FIRST_REPLIES: pgettext_lazy("quality flag", "one of the first replies"),
+    Flag.NEGATIVE_FOLLOW_UP: pgettext_lazy("quality flag", "unhappy follow-up from the customer"),
+    # %(number)s: the author's employee number.
+    Flag.FIRST_REPLIES: pgettext_lazy("quality flag", "one of %(number)s's first replies"),
 }
 SCALE_LABELS = {
     "binary": {1: pgettext_lazy("rating", "Yes"), 0: pgettext_lazy("rating", "No")},
@@ -44,8 +46,9 @@ WHY_NOT_SAMPLED = {
 }
 
 
-def flag_labels(codes) -> list[str]:
-    return [str(FLAG_LABELS.get(code, code)) for code in codes]
+def flag_labels(codes, *, author: Employee) -> list[str]:
+    """The automatic checks' flags as the reviewer reads them; `author` wrote the reply."""
+    return [str(FLAG_LABELS.get(code, code)) % {"number": author.employee_number} for code in codes]
 
 
 def rating_label(category: Category, value: int | None) -> str:
@@ -103,7 +106,7 @@ def samples_of_week(week_start: date) -> list[EmployeeSamples]:
     groups: dict[int, EmployeeSamples] = {}
     for sample in samples:
         sample.review = reviews.get(sample.reply_id)
-        sample.flag_labels = flag_labels(sample.checks)
+        sample.flag_labels = flag_labels(sample.checks, author=sample.employee)
         groups.setdefault(sample.employee_id, EmployeeSamples(sample.employee)).samples.append(sample)
     return list(groups.values())
 
@@ -155,15 +158,18 @@ def reply_in_context(reply: Reply, flags) -> ReplyInContext:
             question_id=reply.question_id, author=Post.Author.CUSTOMER, created_at__lte=reply.sent_at
         ).order_by("created_at", "pk")
     )
-    return ReplyInContext(reply=reply, customer_posts=posts, flags=flag_labels(flags))
+    return ReplyInContext(reply=reply, customer_posts=posts, flags=flag_labels(flags, author=reply.author))
 
 
 # --- reviews as people read them ------------------------------------------------------------------------------------
 
 
-def _annotated(reviews: list[Review]) -> list[Review]:
+def _annotated(reviews: list[Review], viewer: Employee) -> list[Review]:
+    """Each review's rows (category, rating, critical), whether it counts, and where `viewer` opens its question."""
     lang = language()
+    link = question_link_for(viewer)
     for review in reviews:
+        review.question_url = link(review.reply.question)
         review.rows = [
             (category.label(lang), rating_label(category, review.ratings.get(category.key)), category.critical)
             for category in review.scorecard.category_list
@@ -180,21 +186,22 @@ def _with_successor(queryset: QuerySet[Review]) -> QuerySet[Review]:
 
 def reviews_of(employee: Employee) -> list[Review]:
     """Every review of `employee`'s replies, newest first; corrected ones marked."""
-    return _annotated(list(_with_successor(Review.objects.filter(employee=employee)).order_by("-submitted_at", "-pk")))
+    reviews = _with_successor(Review.objects.filter(employee=employee)).order_by("-submitted_at", "-pk")
+    return _annotated(list(reviews), employee)
 
 
 def unseen_count(employee: Employee) -> int:
     return current_reviews().filter(employee=employee, seen_at__isnull=True).count()
 
 
-def all_reviews(*, week_start: date | None = None, number: str = "") -> list[Review]:
+def all_reviews(viewer: Employee, *, week_start: date | None = None, number: str = "") -> list[Review]:
     """Every review, newest first (the compliance officer's read-only list), filtered by week and employee."""
     reviews = Review.objects.all()
     if week_start is not None:
         reviews = reviews.filter(week_start=week_start)
     if number:
         reviews = reviews.filter(employee__employee_number=number.strip().upper())
-    return _annotated(list(_with_successor(reviews).order_by("-submitted_at", "-pk")[:LIST_LIMIT]))
+    return _annotated(list(_with_successor(reviews).order_by("-submitted_at", "-pk")[:LIST_LIMIT]), viewer)
 
 
 # --- the report -----------------------------------------------------------------------------------------------------
@@ -280,5 +287,7 @@ def scorecard_versions() -> list[Scorecard]:
     )
     lang = language()
     for scorecard in versions:
-        scorecard.rows = [(category, category.label(lang)) for category in scorecard.category_list]
+        scorecard.rows = [
+            (category, category.label(lang), category.description(lang)) for category in scorecard.category_list
+        ]
     return versions

@@ -175,7 +175,7 @@ def all_reviews(request: HttpRequest) -> HttpResponse:
         request,
         "quality/all_reviews.html",
         {
-            "reviews": selectors.all_reviews(week_start=week, number=number),
+            "reviews": selectors.all_reviews(request.user, week_start=week, number=number),
             "week": week,
             "number": number,
             "weeks": selectors.weeks_to_choose(timezone.now()),

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('reassigned_to_you', 'A question was handed to you'), ('taken_from_you', 'A question was taken from you'), ('reply_failed', 'X refused your reply'), ('reply_approved', 'Your reply was approved'), ('reply_approved_edited', 'Your reply was approved with changes'), ('reply_rejected', 'Your reply was rejected'), ('draft_stale', 'The customer wrote again before your reply was approved'), ('approval_overdue', 'A reply has waited long for approval'), ('approval_fallback', 'A reply waits for a fallback approver'), ('escalated_to_you', 'A question was escalated to your department'), ('escalation_customer_wrote', 'The customer wrote again on an escalated question'), ('escalation_returned', 'A department returned a question to the queue'), ('escalation_resolved', 'A department resolved a question you escalated'), ('escalation_accept_overdue', 'An escalation waits long to be accepted'), ('escalation_resolve_overdue', 'An escalation waits long to be resolved')], max_length=32),
+            field=models.CharField(choices=[('reassigned_to_you', 'A question was handed to you'), ('taken_from_you', 'A question was taken from you'), ('reply_failed', 'X refused your reply'), ('reply_approved', 'Your reply was approved'), ('reply_approved_edited', 'Your reply was approved with changes'), ('reply_rejected', 'Your reply was rejected'), ('draft_stale', 'The customer wrote again before your reply was approved'), ('approval_overdue', 'A reply has waited long for approval'), ('approval_fallback', 'A reply waits for a fallback approver'), ('escalated_to_you', 'A question was escalated to your department'), ('escalation_customer_wrote', 'The customer wrote again on an escalated question'), ('escalation_returned', 'A department returned a question to the queue'), ('escalation_resolved', 'A department resolved a question you escalated'), ('escalation_accept_overdue', 'An escalation waits long to be accepted'), ('escalation_resolve_overdue', 'An escalation waits long to be resolved'), ('reply_reviewed', 'A reply of yours was reviewed')], max_length=32),
         ),
         migrations.AlterField(
             model_name='question',
@@ -200,6 +200,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='escalation',
             index=models.Index(models.F('question'), models.F('created_at'), name='escalation_question'),
+        ),
+        migrations.AddIndex(
+            model_name='question',
+            index=models.Index(models.F('waiting_since'), models.F('id'), condition=models.Q(('department__isnull', False)), name='question_escalated'),
         ),
         migrations.AddConstraint(
             model_name='escalation',

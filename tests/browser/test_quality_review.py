@@ -26,7 +26,7 @@ def test_a_supervisor_reviews_a_reply_and_the_employee_sees_it(browser, live_ser
     supervisor = open_as(browser, live_server, people.supervisor, "/quality/")
     group = supervisor.locator(".sample-group", has_text="E100")
     expect(group.locator(".chip.reason-manual")).to_have_text("Added by hand")
-    expect(group.locator(".chip.flag")).to_have_text("one of the first replies")
+    expect(group.locator(".chip.flag")).to_have_text("one of E100's first replies")
     group.get_by_role("link", name="Review").click()
     expect(supervisor.locator(".reply-text.posted")).to_contain_text("明日お届けします。")
     expect(supervisor.locator(".reply-under-review")).to_contain_text("注文はどこですか")
@@ -47,6 +47,6 @@ def test_a_supervisor_reviews_a_reply_and_the_employee_sees_it(browser, live_ser
     expect(card.locator(".comment")).to_contain_text(COMMENT)
     expect(card.locator(".ratings")).to_contain_text("Partly met")
     card.get_by_role("button", name="Seen").click()
-    expect(employee.locator(".unseen")).to_have_text("0 reviews not seen yet")
+    expect(employee.locator(".unseen")).to_have_text("All reviews seen")
     expect(employee.locator(".review-card").first).to_contain_text("Seen ")
     assert Review.objects.get().seen_at is not None

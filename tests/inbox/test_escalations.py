@@ -366,3 +366,55 @@ def test_a_hand_off_not_mailed_yet_is_picked_up_by_the_sweep_until_it_is(desk):
     escalations.mail_packet(escalation.pk)
     assert escalations.packets_to_mail(later) == []
     assert len(mail.outbox) == 1
+
+
+def test_the_holder_is_told_when_a_supervisor_escalates_their_question(desk):
+    claimed(desk.question, desk.employee_a)
+    escalations.escalate(desk.question, actor=desk.supervisor, department=desk.refunds, reason="complaint")
+    told = Notification.objects.get(recipient=desk.employee_a)
+    assert told.kind == Notification.Kind.TAKEN_FROM_YOU and told.by == "S100"
+    assert Question.objects.get(pk=desk.question.pk).holder is None
+
+
+def test_the_departments_own_acknowledgement_as_written_needs_no_approval_for_its_words(desk, ask):
+    """A refunds team's acknowledgement says "refund": reviewed when the department was set up, like a template."""
+    desk.refunds.acknowledgement_en = "Our refunds team will take care of this."
+    save_setting(desk.refunds, actor=desk.administrator)
+    escalated(desk)
+    as_written = send(desk.question, desk.employee_a, "Our refunds team will take care of this.")
+    assert isinstance(as_written, Reply) and as_written.purpose == Reply.Purpose.ACKNOWLEDGEMENT
+
+    other = ask("Refund for my broken order please", customer="sato")
+    escalations.escalate(other, actor=desk.supervisor, department=desk.refunds, reason="complaint")
+    changed = send(other, desk.employee_a, "Our refunds team will take care of this tomorrow.")
+    assert not isinstance(changed, Reply)  # changed: an ordinary reply, and "refund" is a keyword
+    assert [reason["kind"] for reason in changed.reasons] == ["keyword"]
+
+
+def test_the_inbox_escalated_filter_lists_questions_whose_customer_was_not_told_yet(desk, channel):
+    from inbox import selectors
+
+    escalated(desk)
+    escalated_filter = selectors.InboxFilters(status=Question.Status.ESCALATED)
+    page = selectors.questions_for_inbox(desk.employee_a, [desk.queue_a.pk], escalated_filter)
+    assert [q.pk for q in page.questions] == [desk.question.pk]
+    posted(send(desk.question, desk.employee_a, "Our payments team will take care of this."), channel)
+    page = selectors.questions_for_inbox(desk.employee_a, [desk.queue_a.pk], escalated_filter)
+    assert [q.pk for q in page.questions] == [desk.question.pk]
+    open_filter = selectors.InboxFilters(status=Question.Status.OPEN)
+    assert selectors.questions_for_inbox(desk.employee_a, [desk.queue_a.pk], open_filter).questions == []
+
+
+def test_the_card_says_where_the_customer_stands(desk, channel):
+    from inbox import question_page
+
+    escalated(desk)
+
+    def told() -> str:
+        return question_page.build(Question.objects.get(pk=desk.question.pk), desk.member, timezone.now()).customer_told
+
+    assert told() == "not_told"
+    reply = send(desk.question, desk.employee_a, "Our payments team will take care of this.")
+    assert told() == "queued"
+    posted(reply, channel)
+    assert told() == "told"

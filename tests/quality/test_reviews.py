@@ -9,6 +9,7 @@ from django.db.utils import DatabaseError
 
 from accounts import services as people_services
 from audit.models import AuditEntry
+from inbox.models import Notification
 from quality import reviews
 from quality.errors import (
     AlreadyCorrected,
@@ -192,3 +193,21 @@ def test_only_supervisors_and_administrators_publish_scorecards(desk):
         with pytest.raises(NotAllowedToPublish):
             reviews.publish_scorecard(actor=person, categories=DEFAULT_SCORECARD)
     assert not Scorecard.objects.exists()
+
+
+def test_a_review_and_its_correction_tell_the_employee_in_the_desk(desk, sampled):
+    first = review(sampled, desk.supervisor)
+    reviews.correct_review(first, actor=desk.administrator, scorecard_version=1, ratings=GOOD, comment="Fine.")
+
+    told = Notification.objects.filter(recipient=desk.employee_a).order_by("pk")
+    assert [(n.kind, n.question_id, n.by) for n in told] == [
+        (Notification.Kind.REPLY_REVIEWED, first.reply.question_id, desk.supervisor.employee_number),
+        (Notification.Kind.REPLY_REVIEWED, first.reply.question_id, desk.administrator.employee_number),
+    ]
+    assert not Notification.objects.exclude(recipient=desk.employee_a).exists()
+
+
+def test_a_refused_review_tells_nobody(desk, sampled):
+    with pytest.raises(RatingsIncomplete):
+        review(sampled, desk.supervisor, ratings={"accuracy": 2})
+    assert not Notification.objects.exists()

@@ -117,3 +117,18 @@ def test_the_score_is_between_0_and_100_and_zero_whenever_a_critical_category_fa
     rated = [c for c in categories if ratings[c.key] is not None]
     if not failed and all(ratings[c.key] == max(c.values) for c in rated):
         assert score.score == 100
+
+
+def test_a_category_stored_before_descriptions_reads_them_as_empty():
+    stored = {"key": "tone", "label_ja": "口調", "label_en": "Tone", "scale": "three", "weight": 15}
+    category = Category.of(stored)
+    assert (category.description("ja"), category.description("en")) == ("", "")
+    assert category.as_data() == stored | {"critical": False, "description_ja": "", "description_en": ""}
+
+
+def test_the_built_in_categories_say_what_the_reviewer_looks_for():
+    assert all(category.description_ja and category.description_en for category in DEFAULT_CATEGORIES)
+    accuracy = DEFAULT_CATEGORIES[0]
+    assert accuracy.description("ja-jp") == accuracy.description_ja and accuracy.description("en") == (
+        "The facts, the answer and the links are right."
+    )
