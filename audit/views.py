@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TRAIL_READERS, require_role
 from accounts.numbers import normalize_employee_number
-from inbox.entry_summaries import describe_entry
+from inbox.entry_summaries import EntrySummaries
 
 from . import exports, selectors, services, verification_runs
 from .forms import MAX_SEQUENCE, TrailFilterForm, action_choices
@@ -103,6 +103,7 @@ def _link(name: str, *args) -> str | None:
 
 def _decorate(entries: list[AuditEntry]) -> list[AuditEntry]:
     """Add what the rows show beyond the columns: links to the timeline and activity pages, readable data."""
+    describe = EntrySummaries()
     for entry in entries:
         entry.actor_url = _link("audit:employee_activity", entry.actor_number) if entry.actor_number else None
         entry.target_url = None
@@ -113,7 +114,7 @@ def _decorate(entries: list[AuditEntry]) -> list[AuditEntry]:
         entry.target_text = _target_text(entry)
         entry.data_rows = _data_rows(entry.before, entry.after)
         # What an approval's entry means in a sentence: "approved, reasons: personal data (phone number)".
-        entry.summary = describe_entry(entry.action, entry.after if isinstance(entry.after, dict) else {})
+        entry.summary = describe(entry.action, entry.after if isinstance(entry.after, dict) else {})
         entry.has_before = entry.before is not None
         entry.has_after = entry.after is not None
     return entries

@@ -320,10 +320,14 @@ def may_see_escalations(employee: Employee) -> bool:
     return may_supervise(employee) or (employee.has_role(*ANSWERERS) and bool(department_ids_of(employee)))
 
 
-def escalations_visible_to(employee: Employee) -> QuerySet[Escalation]:
+def escalations_visible_to(employee: Employee, department_ids: list[int] | None = None) -> QuerySet[Escalation]:
+    """Every escalation for a supervisor; those of their departments (`department_ids`, when read already) for a
+    member."""
     if may_supervise(employee):
         return Escalation.objects.all()
-    return Escalation.objects.filter(department_id__in=department_ids_of(employee))
+    if department_ids is None:
+        department_ids = department_ids_of(employee)
+    return Escalation.objects.filter(department_id__in=department_ids)
 
 
 def ensure_may_escalate(employee: Employee, question: Question) -> None:

@@ -28,7 +28,7 @@ from .approval_reasons import (
     same_text,
 )
 from .composer import reply_text
-from .models import ApprovalRuleSet, Question, Reply, ReplyTemplate
+from .models import ApprovalRuleSet, Department, Question, Reply, ReplyTemplate
 from .wording import listed
 
 PERSONAL_DATA_KINDS = frozenset(kind.value for kind in PersonalData)
@@ -86,30 +86,29 @@ def facts_for(question: Question, author: Employee, template: ReplyTemplate | No
 
 
 def reasons_for(
-    question: Question, author: Employee, text: str, template: ReplyTemplate | None = None
+    question: Question,
+    author: Employee,
+    text: str,
+    template: ReplyTemplate | None = None,
+    *,
+    purpose: str | None = None,
 ) -> tuple[Reason, ...]:
     """Why the post `text` (signature included) by `author` on `question` needs approval; empty: it needs none.
 
     The department's acknowledgement of an escalated question, sent as the department wrote it, counts as an
     unedited template: its words were reviewed when the department was set up (a refunds team's acknowledgement
-    says "refund"). The queue's policy and the new-employee rule still apply; changed, it is an ordinary reply."""
+    says "refund"). The queue's policy and the new-employee rule still apply; changed, it is an ordinary reply.
+    `purpose` is what the reply is (Question.reply_purpose), given by a caller that decided it before marking the
+    question answered."""
     facts = facts_for(question, author, template)
-    if template is None:
-        acknowledgement = _unedited_acknowledgement(question, author, text)
+    if template is None and (purpose or question.reply_purpose()) == Reply.Purpose.ACKNOWLEDGEMENT:
+        acknowledgement = _unedited_acknowledgement(question.department, author, text)
         if acknowledgement is not None:
             facts = replace(facts, template_text=acknowledgement)
     return approval_reasons(text, facts, rules_in_force())
 
 
-def _unedited_acknowledgement(question: Question, author: Employee, text: str) -> str | None:
-    if question.department_id is None:
-        return None
-    # Asked before the acknowledgement is written and again as it is accepted (the question already marked escalated
-    # then): either way, this round's acknowledgement is not in the outbox yet.
-    sent = Reply.objects.filter(question=question, round=question.round, purpose=Reply.Purpose.ACKNOWLEDGEMENT)
-    if sent.exclude(status=Reply.Status.FAILED).exists():
-        return None
-    department = question.department
+def _unedited_acknowledgement(department: Department, author: Employee, text: str) -> str | None:
     for body in (department.acknowledgement_ja, department.acknowledgement_en):
         if body and same_text(text, reply_text(body, author.signature)):
             return reply_text(body, author.signature)

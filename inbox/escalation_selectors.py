@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from accounts.access import ANSWERERS
 from accounts.models import Employee
 
 from .access import department_ids_of, escalations_visible_to, may_supervise, may_work_department
@@ -64,13 +65,17 @@ def escalation_list(employee: Employee, *, department_id: int | None = None) -> 
     )
 
 
-def live_count(employee: Employee) -> int:
-    """The navigation's count: live escalations the person may act on, not yet accepted."""
-    return escalations_visible_to(employee).filter(status=Escalation.Status.OPEN).count()
-
-
-def departments_to_escalate_to() -> list[Department]:
-    return list(Department.objects.filter(is_active=True))
+def navigation_count(employee: Employee) -> int | None:
+    """The navigation's count of escalations not accepted yet, for supervisors and department members; None for
+    everyone else, who get no Escalations link (one read of the grants, one count)."""
+    if may_supervise(employee):
+        return Escalation.objects.filter(status=Escalation.Status.OPEN).count()
+    if not employee.has_role(*ANSWERERS):
+        return None
+    departments = department_ids_of(employee)
+    if not departments:
+        return None
+    return escalations_visible_to(employee, departments).filter(status=Escalation.Status.OPEN).count()
 
 
 def may_act_on(employee: Employee, escalation: Escalation) -> bool:

@@ -139,10 +139,15 @@ def acknowledged(reply: Reply, *, sent_at: datetime) -> Escalation | None:
     department = escalation.department
     accept_due = sent_at + timedelta(minutes=department.accept_within_minutes)
     resolve_due = sent_at + timedelta(minutes=department.resolve_within_minutes)
-    Escalation.objects.filter(pk=escalation.pk).update(
-        acknowledgement=reply, acknowledged_at=sent_at, accept_due_at=accept_due, resolve_due_at=resolve_due
-    )
-    escalation.refresh_from_db()
+    acknowledged_fields = {
+        "acknowledgement": reply,
+        "acknowledged_at": sent_at,
+        "accept_due_at": accept_due,
+        "resolve_due_at": resolve_due,
+    }
+    Escalation.objects.filter(pk=escalation.pk).update(**acknowledged_fields)
+    for name, value in acknowledged_fields.items():
+        setattr(escalation, name, value)
     recorder.record(
         "inbox.escalation.acknowledged",
         actor=None,
@@ -319,6 +324,7 @@ def warn_overdue(*, now: datetime | None = None) -> dict[str, int]:
         ),
     )
     supervisors = list(active_supervisors())
+    members: dict[int, list[Employee]] = {}
     for step, due in steps:
         picked = list(due.select_for_update(skip_locked=True).select_related("department", "question__customer"))
         Escalation.objects.filter(pk__in=[e.pk for e in picked]).update(**{f"{step}_warned_at": now})
@@ -330,7 +336,9 @@ def warn_overdue(*, now: datetime | None = None) -> dict[str, int]:
             else:
                 recorder.record("inbox.escalation.resolve_overdue", actor=None, target=escalation.question, after=after)
                 kind = notifications.Kind.ESCALATION_RESOLVE_OVERDUE
-            people = {person.pk: person for person in [*members_of(escalation.department), *supervisors]}
+            if escalation.department_id not in members:
+                members[escalation.department_id] = list(members_of(escalation.department))
+            people = {person.pk: person for person in [*members[escalation.department_id], *supervisors]}
             _tell(people.values(), kind, escalation.question, reason=escalation.department.name())
         counts[step] = len(picked)
     return counts

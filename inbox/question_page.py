@@ -18,7 +18,7 @@ from audit.recorder import SYSTEM_ACTOR
 
 from . import approval_selectors, escalation_selectors, selectors, wording
 from .access import may_answer, may_supervise
-from .entry_summaries import describe_entry
+from .entry_summaries import EntrySummaries
 from .models import Escalation, Question, Reply
 
 X_WEB = "https://x.com"
@@ -235,9 +235,9 @@ def conversation_items(question: Question, replies: list[Reply]) -> list[Convers
     return sorted(items, key=lambda item: item.created_at)
 
 
-def _history_line(entry: AuditEntry) -> HistoryLine:
+def _history_line(entry: AuditEntry, describe: EntrySummaries) -> HistoryLine:
     after = entry.after if isinstance(entry.after, dict) else {}
-    detail = describe_entry(entry.action, after)
+    detail = describe(entry.action, after)
     quoted = entry.action == "inbox.approval.withdrawn" and bool(after.get("reason"))
     if entry.action in WITH_NOTE and after.get("note"):
         quoted = True
@@ -296,6 +296,7 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
     mine = [r.round for r in replies if r.author_id == viewer.pk and r.status != Reply.Status.FAILED]
     answered = question.status == Question.Status.ANSWERED
     escalation = escalation_selectors.latest_escalation(question)
+    describe = EntrySummaries()
     return QuestionPage(
         question=question,
         live=live,
@@ -304,7 +305,7 @@ def build(question: Question, viewer: Employee, now: datetime) -> QuestionPage:
         may_answer=may_answer(viewer, question),
         is_supervisor=may_supervise(viewer),
         items=conversation_items(question, replies),
-        history=[_history_line(entry) for entry in entries],
+        history=[_history_line(entry, describe) for entry in entries],
         taken=None if held_by_me else taken,
         handed_to_me=handed if held_by_me else None,
         closed_reason=_last_reason(entries, "inbox.question.closed")

@@ -46,7 +46,7 @@ def accept_reply(
     before the caller marked the question answered). Part of the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("accept_reply runs inside the transaction that answers the question")
-    reasons = reasons_for(question, author, text, template)
+    reasons = reasons_for(question, author, text, template, purpose=purpose)
     if approval is not None and not approves_exactly(approval, question, text):
         raise ApprovalRequired()
     if reasons and approval is None:
