@@ -31,7 +31,7 @@ _FIELDS = (*COLUMNS[:-2], "seal__seq", "seal__hash")
 # apostrophe in the CSV. The JSON Lines export keeps every value exactly as recorded.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a CSV without a byte-order mark in the legacy code page, which garbles Japanese.
-_BOM = "\ufeff"
+EXCEL_BOM = "\ufeff"
 
 
 @transaction.atomic(durable=True)
@@ -62,7 +62,7 @@ def _json_text(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -77,11 +77,11 @@ class _Line:
 
 def csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     writer = csv.writer(_Line())
-    yield _BOM + writer.writerow(COLUMNS)
+    yield EXCEL_BOM + writer.writerow(COLUMNS)
     for row in _rows(entries):
         row["before"] = _json_text(row["before"])
         row["after"] = _json_text(row["after"])
-        yield writer.writerow([_cell(row[column]) for column in COLUMNS])
+        yield writer.writerow([spreadsheet_cell(row[column]) for column in COLUMNS])
 
 
 def jsonl_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:

@@ -76,12 +76,23 @@ ACTION_LABELS = {
     "inbox.replytemplate.changed": pgettext_lazy("audit action", "reply template changed"),
     "inbox.servicelevel.created": pgettext_lazy("audit action", "service level created"),
     "inbox.servicelevel.changed": pgettext_lazy("audit action", "service level changed"),
+    "reports.business_hours.created": pgettext_lazy("audit action", "business hours set"),
+    "reports.business_hours.changed": pgettext_lazy("audit action", "business hours changed"),
     "quality.scorecard.published": pgettext_lazy("audit action", "quality scorecard published"),
     "quality.week.sampled": pgettext_lazy("audit action", "replies sampled for quality review"),
     "quality.sample.added": pgettext_lazy("audit action", "reply added to the quality review sample"),
     "quality.review.submitted": pgettext_lazy("audit action", "quality review submitted"),
     "quality.review.corrected": pgettext_lazy("audit action", "quality review corrected"),
     "quality.review.seen": pgettext_lazy("audit action", "quality review seen by the employee"),
+    "reports.weekly_report.built": pgettext_lazy("audit action", "weekly report built"),
+    "reports.weekly_report.mailed": pgettext_lazy("audit action", "weekly report mailed to the supervisors"),
+    "listening.stream.created": pgettext_lazy("audit action", "listening stream created"),
+    "listening.stream.changed": pgettext_lazy("audit action", "listening stream changed"),
+    "listening.stream.paused": pgettext_lazy("audit action", "listening stream paused"),
+    "listening.stream.resumed": pgettext_lazy("audit action", "listening stream resumed"),
+    "listening.stream.budget_spent": pgettext_lazy("audit action", "listening stream stopped: daily budget spent"),
+    "listening.hits.found": pgettext_lazy("audit action", "posts found by a listening stream"),
+    "listening.hit.noted": pgettext_lazy("audit action", "note for the company written on a listening hit"),
 }
 
 

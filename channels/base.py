@@ -1,4 +1,5 @@
-"""What the inbox needs from a social network, whatever the network: mentions in, replies out.
+"""What the inbox needs from a social network, whatever the network: mentions in, replies out; and, for listening,
+posts found by a keyword search and how many there were per hour or day.
 
 The X adapter (x.py) is the only module that imports tweepy; services and tasks speak this protocol.
 Errors are split by what the caller must do: retry later (temporary, rate-limited) or give up (permanent).
@@ -36,6 +37,56 @@ class MentionPage:
     mentions: list[Mention] = field(default_factory=list)
     newest_id: str | None = None
     next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class FoundPost:
+    """A post a keyword search found: anyone's, about anything the query names."""
+
+    id: str
+    text: str
+    author: Author
+    conversation_id: str
+    created_at: datetime
+    lang: str = ""
+    in_reply_to_user_id: str | None = None
+    mentioned_usernames: tuple[str, ...] = ()
+    mentioned_user_ids: tuple[str, ...] = ()
+    quoted_post_ids: tuple[str, ...] = ()
+    # The authors of the quoted posts, where the network named them.
+    quoted_user_ids: tuple[str, ...] = ()
+    # It @mentions the account or quotes one of its posts: since 2026 X lets the account reply through the API to
+    # such posts only (a post that did not summon it is refused).
+    summons_account: bool = False
+
+    def as_mention(self) -> Mention:
+        """The post as the mentions timeline would have given it."""
+        return Mention(
+            id=self.id,
+            text=self.text,
+            author=self.author,
+            conversation_id=self.conversation_id,
+            created_at=self.created_at,
+            in_reply_to_user_id=self.in_reply_to_user_id,
+        )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a recent search, newest first, as the network returns it."""
+
+    posts: list[FoundPost] = field(default_factory=list)
+    newest_id: str | None = None
+    next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class VolumeBucket:
+    """How many posts matched a query from `start` to `end` (UTC)."""
+
+    start: datetime
+    end: datetime
+    count: int
 
 
 @dataclass(frozen=True)
@@ -95,4 +146,16 @@ class Channel(Protocol):
     def find_reply(self, *, conversation_id: str, in_reply_to: str, text: str) -> str | None:
         """The id of the account's own reply with this text to `in_reply_to`, if X already has it
         (used to reconcile a send interrupted between the API call and recording its result)."""
+        ...
+
+    def search_recent(
+        self, query: str, *, since_id: str | None, max_results: int, pagination_token: str | None
+    ) -> SearchPage:
+        """One page of the last days' posts matching `query` (the network's query language), newer than
+        `since_id`, at most `max_results` of them."""
+        ...
+
+    def recent_counts(self, query: str, *, granularity: str, start_time: datetime | None = None) -> list[VolumeBucket]:
+        """How many of the last days' posts (since `start_time`, if given) match `query`, per "minute", "hour" or
+        "day", oldest first (one request, whatever the number of posts)."""
         ...

@@ -19,12 +19,15 @@ from requests.adapters import HTTPAdapter
 
 from .base import (
     Author,
+    FoundPost,
     Mention,
     MentionPage,
     PermanentChannelError,
     PostedReply,
     RateLimited,
+    SearchPage,
     TemporaryChannelError,
+    VolumeBucket,
     ensure_outside_transaction,
 )
 
@@ -32,6 +35,11 @@ X_HOSTS = ("https://api.twitter.com", "https://api.x.com")  # tweepy 4.17 calls 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 TWITTER_EPOCH_MS = 1288834974657
 MENTION_FIELDS = ["created_at", "conversation_id", "in_reply_to_user_id", "author_id"]
+SEARCH_FIELDS = [*MENTION_FIELDS, "lang", "entities", "referenced_tweets"]
+# The quoted posts come back in includes.tweets with their author: a quote of the account's post summons it.
+SEARCH_EXPANSIONS = ["author_id", "referenced_tweets.id"]
+GRANULARITIES = ("minute", "hour", "day")
+LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?|und|qam|qct|qht|qme|qst|zxx|art")
 CREDENTIALS = ["X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]
 SETTINGS = [*CREDENTIALS, "X_ACCOUNT_ID", "X_ACCOUNT_USERNAME", "X_API_BASE_URL"]
 LEADING_HANDLES = re.compile(r"^(?:[@＠][A-Za-z0-9_]+\s+)+")
@@ -84,9 +92,12 @@ def make_x_channel(
     account_username: str,
     api_base_url: str | None = None,
     timeout: float = 10.0,
+    bearer_token: str | None = None,
 ) -> "XChannel":
-    """The X channel for one account. `api_base_url` (e.g. the fake X's URL) replaces X's host when given."""
+    """The X channel for one account. `api_base_url` (e.g. the fake X's URL) replaces X's host when given;
+    `bearer_token` (the app's) is needed by the real X for recent counts only."""
     client = tweepy.Client(
+        bearer_token=bearer_token or None,
         consumer_key=consumer_key,
         consumer_secret=consumer_secret,
         access_token=access_token,
@@ -128,6 +139,7 @@ def x_channel_from_settings() -> "XChannel":
         account_username=values["X_ACCOUNT_USERNAME"].lstrip("@"),
         api_base_url=api_base_url,
         timeout=float(getattr(settings, "X_REQUEST_TIMEOUT", 10.0) or 10.0),
+        bearer_token=str(getattr(settings, "X_BEARER_TOKEN", "") or "") or None,
     )
 
 
@@ -205,6 +217,110 @@ def _mention(item, users: dict[str, dict]) -> Mention:
         created_at=_created_at(data, tweet_id),
         in_reply_to_user_id=None if in_reply_to_user_id is None else _post_id(in_reply_to_user_id, "a user id"),
     )
+
+
+def _users(body: dict) -> dict[str, dict]:
+    includes = _object(body.get("includes", {}), "includes")
+    users = {}
+    for entry in _list(includes.get("users"), "includes.users"):
+        user = _object(entry, "a user")
+        users[_post_id(user.get("id"), "a user's id")] = user
+    return users
+
+
+def _found_post(item, users: dict[str, dict], quoted_authors: dict[str, str], account: tuple[str, str]) -> FoundPost:
+    """A search hit: read as a mention is, plus its language, whom it @mentions and which posts it quotes."""
+    mention = _mention(item, users)
+    data = item
+    lang = data.get("lang", "")
+    if lang is None or lang == "":
+        lang = ""
+    elif not (isinstance(lang, str) and LANG.fullmatch(lang)):
+        raise Unreadable(f"the language of post {mention.id} is not a language code")
+    entities = _object(data.get("entities") or {}, f"the entities of post {mention.id}")
+    usernames, user_ids = [], []
+    for entry in _list(entities.get("mentions"), f"the mentions of post {mention.id}"):
+        entry = _object(entry, "a mention entity")
+        username = _text(entry.get("username"), f"a handle mentioned by post {mention.id}")
+        if not HANDLE.fullmatch(username):
+            raise Unreadable(f"a handle mentioned by post {mention.id} is not an X handle")
+        usernames.append(username)
+        if entry.get("id") is not None:
+            user_ids.append(_post_id(entry.get("id"), f"the id of a user mentioned by post {mention.id}"))
+    quoted = []
+    for reference in _list(data.get("referenced_tweets"), f"the references of post {mention.id}"):
+        reference = _object(reference, "a referenced post")
+        if reference.get("type") == "quoted":
+            quoted.append(_post_id(reference.get("id"), f"the post quoted by {mention.id}"))
+    quoted_user_ids = tuple(quoted_authors[q] for q in quoted if q in quoted_authors)
+    account_id, account_username = account
+    summons = (
+        account_id in user_ids
+        or account_username.casefold() in (u.casefold() for u in usernames)
+        or account_id in quoted_user_ids
+    )
+    return FoundPost(
+        id=mention.id,
+        text=mention.text,
+        author=mention.author,
+        conversation_id=mention.conversation_id,
+        created_at=mention.created_at,
+        lang=lang,
+        in_reply_to_user_id=mention.in_reply_to_user_id,
+        mentioned_usernames=tuple(usernames),
+        mentioned_user_ids=tuple(user_ids),
+        quoted_post_ids=tuple(quoted),
+        quoted_user_ids=quoted_user_ids,
+        summons_account=summons,
+    )
+
+
+def _search_page(answer, account: tuple[str, str]) -> SearchPage:
+    body = _object(answer, "the answer")
+    meta = _object(body.get("meta", {}), "meta")
+    if body.get("data") is None and body.get("errors") and "result_count" not in meta:
+        raise PermanentChannelError(_errors_text(body["errors"]) or "X returned no posts and an error")
+    users = _users(body)
+    includes = _object(body.get("includes", {}), "includes")
+    quoted_authors = {}
+    for entry in _list(includes.get("tweets"), "includes.tweets"):
+        referenced = _object(entry, "a referenced post")
+        if referenced.get("author_id") is not None:
+            quoted_authors[_post_id(referenced.get("id"), "a referenced post's id")] = _post_id(
+                referenced.get("author_id"), "the author of a referenced post"
+            )
+    posts = [
+        _found_post(_object(item, "a post"), users, quoted_authors, account) for item in _list(body.get("data"), "data")
+    ]
+    next_token = meta.get("next_token")
+    if next_token is not None and not (isinstance(next_token, str) and next_token):
+        raise Unreadable("next_token is not a token")
+    newest = max((p.id for p in posts), key=lambda i: (len(i), i), default=None)
+    return SearchPage(posts=posts, newest_id=newest, next_token=next_token)
+
+
+def _x_moment(value, what: str) -> datetime:
+    try:
+        return datetime.strptime(_text(value, what), "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+    except ValueError:
+        raise Unreadable(f"{what} is not a time") from None
+
+
+def _volume(answer) -> list[VolumeBucket]:
+    body = _object(answer, "the answer")
+    if body.get("data") is None and body.get("errors"):
+        raise PermanentChannelError(_errors_text(body["errors"]) or "X returned no counts and an error")
+    buckets = []
+    for item in _list(body.get("data"), "data"):
+        data = _object(item, "a count")
+        count = data.get("tweet_count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise Unreadable("a tweet_count is not a count")
+        start, end = _x_moment(data.get("start"), "a count's start"), _x_moment(data.get("end"), "a count's end")
+        if end < start:
+            raise Unreadable("a count ends before it starts")
+        buckets.append(VolumeBucket(start=start, end=end, count=count))
+    return sorted(buckets, key=lambda b: b.start)
 
 
 def _mention_page(answer) -> MentionPage:
@@ -291,6 +407,44 @@ class XChannel:
             if _same_text(posted, text) or _same_text(LEADING_HANDLES.sub("", posted, count=1), text):
                 return reply_id
         return replies[-1][0] if replies else None
+
+    def search_recent(
+        self, query: str, *, since_id: str | None, max_results: int, pagination_token: str | None
+    ) -> SearchPage:
+        answer = self._call(
+            "searching recent posts",
+            self.client.search_recent_tweets,
+            query=query,
+            since_id=since_id,
+            next_token=pagination_token,
+            max_results=max_results,
+            expansions=SEARCH_EXPANSIONS,
+            tweet_fields=SEARCH_FIELDS,
+            user_fields=["username", "name"],
+            user_auth=True,
+        )
+        try:
+            return _search_page(answer, (self.account_id, self.account_username))
+        except Unreadable as unreadable:
+            raise TemporaryChannelError(
+                f"X sent search results the desk cannot read ({unreadable}); will retry"
+            ) from None
+
+    def recent_counts(self, query: str, *, granularity: str, start_time: datetime | None = None) -> list[VolumeBucket]:
+        if granularity not in GRANULARITIES:
+            raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {granularity!r}")
+        # X serves counts to an app-only (bearer) token only; tweepy sends the client's bearer token.
+        answer = self._call(
+            "counting recent posts",
+            self.client.get_recent_tweets_count,
+            query=query,
+            granularity=granularity,
+            start_time=start_time,
+        )
+        try:
+            return _volume(answer)
+        except Unreadable as unreadable:
+            raise TemporaryChannelError(f"X sent counts the desk cannot read ({unreadable}); will retry") from None
 
     def _call(self, doing: str, method, **kwargs):
         ensure_outside_transaction(doing)

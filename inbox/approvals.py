@@ -74,6 +74,7 @@ def _new_draft(
         rule_version=max((reason.rule_version for reason in reasons), default=0),
         status=status,
         submitted_at=submitted_at,
+        claimed_at=question.claimed_at,
         warn_at=submitted_at + timedelta(minutes=queue.approval_within_minutes),
         fallback_at=submitted_at + timedelta(minutes=queue.approval_fallback_after_minutes),
         escalation=escalation,

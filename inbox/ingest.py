@@ -71,6 +71,18 @@ def ingest_mentions(channel: Channel, *, page_size: int = 100, now: datetime | N
     return result
 
 
+def ingest_found_posts(mentions: list[Mention], *, page_size: int = 100) -> IngestResult:
+    """Posts that summon the account found elsewhere than its mentions timeline (a listening stream's hit that
+    mentions or quotes it) join the desk as mentions do: stored oldest first, keyed by post id, so a post the
+    mentions poll already brought in (or brings in later) is a question once."""
+    result = IngestResult()
+    router = Router()
+    oldest_first = sorted({m.id: m for m in mentions}.values(), key=lambda m: _id_key(m.id))
+    for start in range(0, len(oldest_first), page_size):
+        _store_page(oldest_first[start : start + page_size], router, result)
+    return result
+
+
 @transaction.atomic(durable=True)
 def _advance_cursor(account_id: str, newest: str) -> None:
     cursor = MentionCursor.objects.select_for_update().get(account_id=account_id)
@@ -116,6 +128,7 @@ def _store_page(mentions: list[Mention], router: Router, result: IngestResult) -
             new_questions[key] = Question(
                 queue=route.queue,
                 priority=route.priority,
+                routing_rule=route.rule,
                 customer_id=key[1],
                 source_post_id=mention.id,
                 conversation_id=mention.conversation_id,

@@ -303,6 +303,10 @@ class Question(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="questions")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.IntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    # The routing rule that chose the queue: the question's topic in the reports (None: the default queue).
+    routing_rule = models.ForeignKey(
+        RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("topic")
+    )
     # The first post of the question; a repeat delivery of it is a no-op (unique).
     source_post_id = models.CharField(max_length=32, unique=True)
     conversation_id = models.CharField(max_length=32)
@@ -391,6 +395,16 @@ class Question(models.Model):
             ),
             models.Index("status", "waiting_since", "id", name="question_by_status_newest"),
             models.Index("queue", "due_at", name="question_open_queue_due", condition=models.Q(status="open")),
+            # The desk's standing per queue (status page, reports' Today) from the index alone: open, past due, warned
+            # and the oldest wait of each queue (brief: 36 ms at 120,000 open, against 200 ms visiting the rows).
+            models.Index(
+                "queue",
+                include=["due_at", "overdue", "waiting_since", "id"],
+                name="question_open_standing",
+                condition=models.Q(status="open"),
+            ),
+            # The reports' rollups read the questions asked on a day, whatever their status (reports/rollups.py).
+            models.Index("created_at", name="question_asked"),
             # The inbox's "Escalated" filter, newest first: every question a department has.
             models.Index(
                 "waiting_since", "id", name="question_escalated", condition=models.Q(department__isnull=False)
@@ -456,6 +470,8 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The reports count a day's customer posts read from X (its cost estimate).
+        indexes = [models.Index("created_at", name="post_customer", condition=models.Q(author="customer"))]
 
     def __str__(self) -> str:
         return f"post {self.network_id}"
@@ -491,6 +507,10 @@ class Reply(models.Model):
     text = models.TextField(_("text"))
     # The round's service-level deadline when the reply was accepted: whether it was posted late (quality review).
     due_at = models.DateTimeField(null=True, blank=True)
+    # The author's handle time (reports): from the start of their claim to when the reply left their hands (queued,
+    # or submitted for approval); None for replies from before these were kept.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True)
     in_reply_to = models.CharField(max_length=32)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -602,6 +622,8 @@ class ReplyDraft(models.Model):
     rule_version = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField()
+    # When the author's claim began: the reply it becomes keeps it for the author's handle time.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # The approval's service level: past `warn_at` the queue's approvers are warned; past `fallback_at` the fallback
     # approvers may approve it too.
     warn_at = models.DateTimeField()
@@ -984,6 +1006,8 @@ class Escalation(models.Model):
                 condition=models.Q(status__in=LIVE_ESCALATION, resolve_warned_at=None),
             ),
             models.Index("question", "created_at", name="escalation_question"),
+            # The reports' rollups read a day's escalations (reports/rollups.py).
+            models.Index("created_at", name="escalation_created"),
         ]
 
     def __str__(self) -> str:

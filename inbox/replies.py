@@ -40,10 +40,12 @@ def accept_reply(
     approval: ApprovalDecision | None = None,
     template: ReplyTemplate | None = None,
     purpose: str = Reply.Purpose.ANSWER,
+    claimed_at: datetime | None = None,
 ) -> Reply:
     """Queue `text`, signed by `author`, as the answer to the question's current round; `actor` is who let it out
     (the author, or the approver); `purpose` is what the reply is to the round (Question.reply_purpose, decided
-    before the caller marked the question answered). Part of the caller's transaction."""
+    before the caller marked the question answered); `claimed_at` is when the author's claim began (an approved
+    reply takes it from its draft). Part of the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("accept_reply runs inside the transaction that answers the question")
     reasons = reasons_for(question, author, text, template, purpose=purpose)
@@ -58,6 +60,8 @@ def accept_reply(
                 round=question.round,
                 purpose=purpose,
                 due_at=question.due_at,
+                claimed_at=approval.draft.claimed_at if approval is not None else claimed_at,
+                written_at=approval.draft.submitted_at if approval is not None else now,
                 author=author,
                 text=text,
                 in_reply_to=question.last_post_id,

@@ -12,10 +12,12 @@ from .models import Priority, Queue, RoutingRule
 class Route:
     queue: Queue
     priority: int
+    # The rule that matched (its name is the question's topic in the reports); None for the default queue.
+    rule: RoutingRule | None = None
 
 
-def _folded(text: str) -> str:
-    # NFKC + casefold, so "ＲＥＴＵＲＮ", "Return" and "return" match the keyword "return".
+def folded(text: str) -> str:
+    """NFKC + casefold, so "ＲＥＴＵＲＮ", "Return" and "return" match the keyword "return"."""
     return unicodedata.normalize("NFKC", text).casefold()
 
 
@@ -24,7 +26,7 @@ class Router:
 
     def __init__(self) -> None:
         self.rules = [
-            (rule, [_folded(k) for k in rule.keyword_list()])
+            (rule, [folded(k) for k in rule.keyword_list()])
             for rule in RoutingRule.objects.filter(is_active=True).select_related("queue")
         ]
         self._default: Queue | None = None
@@ -37,8 +39,8 @@ class Router:
         return self._default
 
     def route(self, text: str) -> Route:
-        folded = _folded(text)
+        normalised = folded(text)
         for rule, keywords in self.rules:
-            if any(keyword in folded for keyword in keywords):
-                return Route(rule.queue, rule.priority)
+            if any(keyword in normalised for keyword in keywords):
+                return Route(rule.queue, rule.priority, rule)
         return Route(self.default_queue(), Priority.NORMAL)

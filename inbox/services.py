@@ -50,6 +50,9 @@ def send_reply(
         return approvals.hold_for_approval(
             question, actor=actor, token=token, body=body, text=text, template=template, reasons=reasons, now=now
         )
+    # When this claim began (its token names it): the author's handle time starts there (reports). Read before the
+    # update below ends the claim.
+    claimed_at = Question.objects.filter(pk=question.pk, claim_token=token).values_list("claimed_at", flat=True).first()
     # The claim keeps the question's status and department as they were read: any change to them ends the claim.
     won = (
         Question.objects.answerable()
@@ -61,7 +64,16 @@ def send_reply(
         raise ClaimLost()
     purpose = question.reply_purpose()
     question.refresh_from_db()
-    return accept_reply(question, author=actor, actor=actor, text=text, now=now, template=template, purpose=purpose)
+    return accept_reply(
+        question,
+        author=actor,
+        actor=actor,
+        text=text,
+        now=now,
+        template=template,
+        purpose=purpose,
+        claimed_at=claimed_at,
+    )
 
 
 @transaction.atomic(durable=True)

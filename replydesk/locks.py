@@ -27,6 +27,10 @@ class TransactionLock(IntEnum):
     # One employee's claims, one at a time (with the employee's id as the second key): the hold limit counts
     # what they hold, and two claims at once must not both see room for one more (inbox/claims.py).
     CLAIMS_OF_EMPLOYEE = 0x0C1A_1235
+    # One refresh of a day's report figures at a time (with the day's ordinal as the second key): two refreshes at
+    # once (the 10-minute one and the nightly one) would each delete before the other's insert is visible, and
+    # the day would be counted twice (reports/rollups.py).
+    REPORT_DAY = 0x4E90_0D4A
 
 
 # The two-key form's first key for every single-flight job; the second is the job name's CRC-32.

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "inbox",
     "audit",
     "quality",
+    "listening",
+    "reports",
     # The fake X server, the simulated customers and the demo seed (`make run` and the tests): management
     # commands only, never imported by the desk.
     "demo",
@@ -305,7 +307,51 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quality.tasks.sample_replies_for_review",
         "schedule": crontab(minute=0, hour=0, day_of_week="mon"),
     },
+    # Listening streams: each poll asks X only for the streams whose own interval has passed.
+    "poll-listening-streams": {"task": "listening.tasks.poll_listening_streams", "schedule": 60.0},
+    # The reports' day figures: today's and yesterday's every 10 minutes, the last weeks' each night (a question
+    # answered days later moves the day it was asked on).
+    "refresh-report-figures": {"task": "reports.tasks.refresh_recent_figures", "schedule": 600.0},
+    "refresh-report-history": {
+        "task": "reports.tasks.refresh_report_history",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    # Monday morning in TIME_ZONE: last week's report to the supervisors (after the 03:30 refresh above).
+    "mail-weekly-report": {
+        "task": "reports.tasks.mail_weekly_report",
+        "schedule": crontab(minute=0, hour=env_int("REPORT_MAIL_HOUR", 9, minimum=4), day_of_week="mon"),
+    },
 }
+
+# Reports (reports/). Business hours for queues without their own (an administrator sets them under Settings):
+# opening, closing, working days (Monday is 0); Japan's public holidays are closed days.
+REPORT_BUSINESS_HOURS = (
+    env_str("REPORT_OPENS_AT", "09:00"),
+    env_str("REPORT_CLOSES_AT", "18:00"),
+    tuple(int(day) for day in env_str("REPORT_WORKING_DAYS", "0,1,2,3,4").split(",") if day.strip()),
+)
+REPORT_HOLIDAY_COUNTRY = env_str("REPORT_HOLIDAY_COUNTRY", "JP")
+# The weekly mail's language (every supervisor gets the same mail).
+REPORT_MAIL_LANGUAGE = env_str("REPORT_MAIL_LANGUAGE", "ja")
+# How many days back the nightly refresh recomputes.
+REPORT_HISTORY_DAYS = env_int("REPORT_HISTORY_DAYS", 35, minimum=2)
+# X's pay-per-use prices in US dollars (X's pricing page, 2026-08): a summoned reply, an owned read (a mention).
+X_PRICE_REPLY_USD = float(env_str("X_PRICE_REPLY_USD", "0.010"))
+X_PRICE_OWNED_READ_USD = float(env_str("X_PRICE_OWNED_READ_USD", "0.001"))
+
+# Listening (listening/): keyword streams on X's recent search. X's pay-per-use prices in US dollars, from
+# X's pay-per-use price list (docs.x.com, pricing, 2026): each post a search returns is billed
+# (de-duplicated per UTC day), each counts request is billed once whatever it counts.
+LISTENING_PRICE_POST_READ_USD = float(env_str("LISTENING_PRICE_POST_READ_USD", "0.005"))
+LISTENING_PRICE_COUNTS_REQUEST_USD = float(env_str("LISTENING_PRICE_COUNTS_REQUEST_USD", "0.005"))
+# How often a stream's volume chart is refreshed from X's counts (one request each time), and its buckets: the
+# last 7 days by day, the last 24 hours by hour or the last hour by minute.
+LISTENING_VOLUME_REFRESH_MINUTES = env_int("LISTENING_VOLUME_REFRESH_MINUTES", 360, minimum=5)
+LISTENING_VOLUME_GRANULARITY = env_str("LISTENING_VOLUME_GRANULARITY", "day")
+if LISTENING_VOLUME_GRANULARITY not in ("minute", "hour", "day"):
+    raise ImproperlyConfigured("LISTENING_VOLUME_GRANULARITY must be minute, hour or day.")
+# X serves recent counts to the app's bearer token only (the fake X accepts any); without it the real X refuses them.
+X_BEARER_TOKEN = env_str("X_BEARER_TOKEN")
 
 # Quality review (quality/): each week, per employee, a share of last week's sent replies is drawn for review (at
 # least MIN and at most MAX), besides the replies the automatic checks flag and a new employee's first replies.

@@ -17,5 +17,7 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("audit/", include("audit.urls")),
     path("quality/", include("quality.urls")),
+    path("listening/", include("listening.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

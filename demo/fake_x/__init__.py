@@ -3,6 +3,6 @@
 from .faults import KINDS as FAULT_KINDS
 from .faults import Faults
 from .server import FakeX, RecordedRequest
-from .store import FakeTweet, FakeUser
+from .store import FakeTweet, FakeUser, Usage
 
-__all__ = ["FAULT_KINDS", "FakeTweet", "FakeUser", "FakeX", "Faults", "RecordedRequest"]
+__all__ = ["FAULT_KINDS", "FakeTweet", "FakeUser", "FakeX", "Faults", "RecordedRequest", "Usage"]

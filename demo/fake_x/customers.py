@@ -1,13 +1,17 @@
-"""Simulated customers of an electronics retailer writing to its support account on the fake X.
+"""Simulated customers of an electronics retailer (レプリ電機, Repli Denki) writing to its support account on the
+fake X, and people talking about the company on X without @mentioning it (what listening hears).
 
 simulator = CustomerSimulator(fake, seed=7)
 simulator.prefill(5)
+simulator.prefill_talk(days=7)  # a week of backdated talk about the company, for listening's volume chart
 simulator.step()  # call periodically: a new question, now and then a follow-up in an open conversation
+simulator.maybe_talk()  # call periodically: now and then a post about the company, occasionally a quote of the account
 """
 
 import random
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from .server import FakeX
 
@@ -28,12 +32,34 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Talk:
+    """A post about the company that does not @mention its account: listening finds it, the mentions timeline does
+    not. As a quote of one of the account's posts (Announcement.quotes) it summons the account: a question too."""
+
+    lang: str
+    topic: str  # delivery, order, return, repair, warranty, payment, broken or store (no routing rule's keywords)
+    text: str  # may use {company}, {product}, {store}
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A post of the account's own (made outside the desk), and what customers write when they quote it."""
+
+    lang: str
+    text: str
+    quotes: tuple[Talk, ...]
+
+
+@dataclass(frozen=True)
 class SimulatedPost:
     tweet_id: str
     username: str
     text: str
     conversation_id: str
     follow_up: bool
+    # "mention" (a question or its follow-up), "talk" (about the company, no @mention) or "quote" (of the account's
+    # post, which summons the account).
+    kind: str = "mention"
 
 
 # The demo desk's queue (demo/management/commands/seed_demo.py QUEUES) for each topic: where a person at the desk would
@@ -47,6 +73,9 @@ TOPIC_QUEUES = {
     "store": "General",
     "payment": "General",
 }
+
+# The company's name as people write it: what the demo's listening streams (seed_demo STREAMS) listen for.
+COMPANY = {"ja": "レプリ電機", "en": "Repli Denki"}
 
 CUSTOMERS = [
     Customer("tanaka_yuki", "田中 優希", "ja"),
@@ -64,6 +93,15 @@ CUSTOMERS = [
     Customer("sarah_k_chen", "Sarah Chen", "en"),
     Customer("tom_oconnor", "Tom O'Connor", "en"),
     Customer("lena_fischer", "Lena Fischer", "en"),
+]
+
+# People who talk about the company without being its customers at the desk.
+BYSTANDERS = [
+    Customer("gadget_neko", "ガジェット猫", "ja"),
+    Customer("hana_kurashi", "はな｜暮らしの記録", "ja"),
+    Customer("shinjuku_walker", "新宿さんぽ", "ja"),
+    Customer("techie_mo", "Mo", "en"),
+    Customer("tokyo_expat_jen", "Jen in Tokyo", "en"),
 ]
 
 PRODUCTS = {
@@ -182,15 +220,76 @@ QUESTIONS = [
 ]
 
 
+# What people say about the company without @mentioning it. The topics match the demo's routing rules' keywords
+# (seed_demo RULES), so that listening tags each hit as the inbox would route it (tests/demo/test_demo_talk.py).
+TALK = [
+    # --- Japanese ------------------------------------------------------------------------------------------
+    Talk("ja", "delivery", "{company}で頼んだ{product}、もう届いた。早すぎてびっくり"),
+    Talk("ja", "delivery", "{company}の配送、また遅れてる…週末に使いたかったのに"),
+    Talk("ja", "order", "{company}のサイト、注文ボタンを押したらエラー。ちゃんと買えてるのかな"),
+    Talk("ja", "return", "{company}、返品を店頭で受け付けてくれて助かった"),
+    Talk("ja", "repair", "{company}に{product}の修理を頼んだら1週間で戻ってきた。対応が丁寧だった"),
+    Talk("ja", "warranty", "{company}の延長保証に入っておいてよかった。{product}が映らなくなったけど無料で直った"),
+    Talk("ja", "payment", "{company}、今週はポイント還元10%らしい。{product}買い替えようかな"),
+    Talk("ja", "payment", "{company}{store}、レジで使える支払い方法がもう少し増えるといいのに"),
+    Talk("ja", "broken", "{company}で買った{product}から焦げ臭いにおいがして煙が出た。怖くてもう使えない"),
+    Talk("ja", "store", "{company}{store}の店員さん、{product}選びの相談に30分も付き合ってくれた。神対応"),
+    Talk("ja", "store", "{company}{store}、週末は混みすぎてレジに20分並んだ"),
+    # --- English -------------------------------------------------------------------------------------------
+    Talk("en", "delivery", "Ordered a {product} from {company} on Monday, delivered Tuesday morning. Impressive."),
+    Talk("en", "delivery", "Third time this month my {company} delivery is late. Not great."),
+    Talk("en", "order", "The {company} app lost my order at checkout, had to place it all over again."),
+    Talk("en", "return", "Returning a {product} at {company} {store} took two minutes, no questions asked."),
+    Talk("en", "repair", "{company}'s repair service had my {product} back in a week. Solid."),
+    Talk("en", "warranty", "Glad I took {company}'s extended warranty: my {product} died and they replaced it free."),
+    Talk("en", "payment", "{company} finally takes contactless payment in its stores. About time."),
+    Talk("en", "broken", "My {product} from {company} started to smoke last night. Unplugged it, but that was scary."),
+    Talk("en", "store", "The staff at {company} {store} spent half an hour helping me pick a {product}. Great shop."),
+    Talk("en", "store", "{company} {store} is packed this weekend, the queue for the tills goes round the floor."),
+]
+
+# The account's own posts that customers quote: a quote summons the account (X lets it reply), so the listening poll
+# also hands it to the inbox, where it becomes a question.
+ANNOUNCEMENTS = [
+    Announcement(
+        "ja",
+        "【{company}】冬のセールを本日から開催します。対象商品はポイント10倍です。",
+        (
+            Talk("ja", "payment", "{company}のセール、ネットで買ってもポイント10倍になりますか？"),
+            Talk("ja", "store", "{company}{store}でもこのセールやってますか？"),
+        ),
+    ),
+    Announcement(
+        "en",
+        "{company}'s winter sale starts today: 10x points on selected items, in stores and online.",
+        (
+            Talk("en", "payment", "Do {company}'s 10x points also apply when I pay in installments?"),
+            Talk("en", "store", "Is the {company} {store} store part of this sale too?"),
+        ),
+    ),
+]
+
+
 class CustomerSimulator:
     """Adds customers' questions to a FakeX, now and then a follow-up in a conversation it started."""
 
-    def __init__(self, fake: FakeX, *, seed: int | None = None, follow_up_rate: float = 0.25):
+    def __init__(
+        self,
+        fake: FakeX,
+        *,
+        seed: int | None = None,
+        follow_up_rate: float = 0.25,
+        talk_rate: float = 0.5,
+        quote_rate: float = 0.15,
+    ):
         self.fake = fake
         self.rng = random.Random(seed)  # noqa: S311 - a simulation, not security
         self.follow_up_rate = follow_up_rate
+        self.talk_rate = talk_rate  # how often maybe_talk() posts
+        self.quote_rate = quote_rate  # how often that post is a quote of the account's post
         self._open: dict[str, tuple[Customer, list[str]]] = {}  # conversation id -> (customer, follow-ups left)
-        for customer in CUSTOMERS:
+        self._announced: dict[int, str] = {}  # index in ANNOUNCEMENTS -> the account's post
+        for customer in CUSTOMERS + BYSTANDERS:
             fake.add_customer(customer.username, customer.name)
 
     def step(self) -> SimulatedPost:
@@ -202,6 +301,52 @@ class CustomerSimulator:
     def prefill(self, count: int = 5) -> list[SimulatedPost]:
         """`count` new questions (no follow-ups), as a backlog for a fresh inbox."""
         return [self._ask() for _ in range(count)]
+
+    def maybe_talk(self) -> SimulatedPost | None:
+        """Now and then (`talk_rate`) a post about the company that does not @mention the account; of those, a few
+        (`quote_rate`) quote one of the account's posts instead. None when nobody talks this time."""
+        if self.rng.random() >= self.talk_rate:
+            return None
+        if self.rng.random() < self.quote_rate:
+            return self.quote()
+        return self.talk()
+
+    def talk(self, *, at: datetime | None = None) -> SimulatedPost:
+        """A post about the company by a customer or a bystander, without @mentioning the account; `at` backdates it."""
+        person = self.rng.choice(CUSTOMERS + BYSTANDERS)
+        said = self.rng.choice([t for t in TALK if t.lang == person.lang])
+        text = self._fill(said.text, person.lang)
+        tweet_id = self.fake.post_as(person.username, text, lang=person.lang, at=at)
+        return SimulatedPost(tweet_id, person.username, text, tweet_id, follow_up=False, kind="talk")
+
+    def quote(self) -> SimulatedPost:
+        """A customer's quote of one of the account's posts (posted first when the account has not posted it yet)."""
+        customer = self.rng.choice(CUSTOMERS)
+        index = self.rng.choice([i for i, a in enumerate(ANNOUNCEMENTS) if a.lang == customer.lang])
+        announcement = ANNOUNCEMENTS[index]
+        quoted = self._announced.get(index)
+        if quoted is None:
+            quoted = self._announced[index] = self.fake.post_as_account_directly(
+                self._fill(announcement.text, announcement.lang)
+            )
+        text = self._fill(self.rng.choice(announcement.quotes).text, customer.lang)
+        tweet_id = self.fake.quote(customer.username, text, quoting=quoted)
+        return SimulatedPost(tweet_id, customer.username, text, tweet_id, follow_up=False, kind="quote")
+
+    def prefill_talk(self, days: int = 7, *, per_day: tuple[int, int] = (2, 8)) -> list[SimulatedPost]:
+        """Talk about the company over the last `days` days (at most recent search's 7), a different amount each day,
+        backdated so that X's counts (listening's volume chart) have a week to show. Oldest first."""
+        now = datetime.now(UTC)
+        moments = []
+        for day in range(min(days, 7)):
+            # Day 6 stops an hour short of 7 days: recent search would soon forget the oldest posts.
+            newest = now - timedelta(days=day, minutes=5)
+            oldest = now - timedelta(days=day + 1) + (timedelta(hours=1) if day == 6 else timedelta())
+            span = (newest - oldest).total_seconds()
+            moments += [
+                oldest + timedelta(seconds=self.rng.uniform(0, span)) for _ in range(self.rng.randint(*per_day))
+            ]
+        return [self.talk(at=moment) for moment in sorted(moments)]
 
     def _ask(self) -> SimulatedPost:
         customer = self.rng.choice(CUSTOMERS)
@@ -230,6 +375,7 @@ class CustomerSimulator:
     def _fill(self, template: str, lang: str) -> str:
         prefix = self.rng.choice("ABCDEFGHJK")
         return template.format(
+            company=COMPANY[lang],
             order=f"{prefix}{self.rng.randint(10, 99)}-{self.rng.randint(100000, 999999)}",
             product=self.rng.choice(PRODUCTS[lang]),
             store=self.rng.choice(STORES[lang]),

@@ -4,9 +4,10 @@
         fake.mention("tanaka_yuki", "注文した商品がまだ届きません")
         channel = make_x_channel(..., api_base_url=fake.url)
 
-Endpoints: GET /2/users/{id}/mentions, GET /2/tweets/search/recent, POST /2/tweets, GET /2/tweets/{id},
-DELETE /2/tweets/{id}, GET /2/users/me. Any Authorization header is accepted (signatures are not checked);
-a request without one gets 401. Every answer carries x-rate-limit-limit/-remaining/-reset.
+Endpoints: GET /2/users/{id}/mentions, GET /2/tweets/search/recent, GET /2/tweets/counts/recent, POST /2/tweets,
+GET /2/tweets/{id}, DELETE /2/tweets/{id}, GET /2/users/me. Any Authorization header is accepted (signatures are not
+checked); a request without one gets 401. Every answer carries x-rate-limit-limit/-remaining/-reset. `usage` tallies
+what listening would cost on X: posts returned by search and counts requests.
 """
 
 import base64
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .faults import Faults
-from .store import MENTION, FakeTweet, FakeUser, Store, XProblem
+from .store import MENTION, SEARCH_WINDOW, FakeTweet, FakeUser, Store, Usage, XProblem
 
 TWEET_FIELDS = [
     "article",
@@ -126,6 +127,18 @@ SEARCH_PARAMS = [
     "until_id",
     "user.fields",
 ]
+COUNTS_PARAMS = [
+    "end_time",
+    "granularity",
+    "next_token",
+    "pagination_token",
+    "query",
+    "search_count.fields",
+    "since_id",
+    "start_time",
+    "until_id",
+]
+GRANULARITIES = ("minute", "hour", "day")
 LOOKUP_PARAMS = ["expansions", "media.fields", "place.fields", "poll.fields", "tweet.fields", "user.fields"]
 POST_KEYS = {
     "text",
@@ -146,7 +159,16 @@ POST_KEYS = {
 }
 
 # Requests per 15-minute window for a user-context token, by endpoint.
-RATE_LIMITS = {"mentions": 180, "search": 180, "post": 200, "delete": 50, "lookup": 900, "me": 75, "unknown": 900}
+RATE_LIMITS = {
+    "mentions": 180,
+    "search": 180,
+    "counts": 300,
+    "post": 200,
+    "delete": 50,
+    "lookup": 900,
+    "me": 75,
+    "unknown": 900,
+}
 WINDOW_SECONDS = 15 * 60
 
 
@@ -413,10 +435,38 @@ class FakeX:
         author = self.store.add_user(customer_username, customer_username)
         return self.store.create(author.id, text, in_reply_to=in_reply_to, mention_account=True).id
 
-    def post_as(self, username: str, text: str, *, in_reply_to: str | None = None) -> str:
-        """Any user's post, mentioning only whom `text` (or X's reply handles) names; returns its id."""
+    def post_as(
+        self,
+        username: str,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        lang: str | None = None,
+        at: datetime | None = None,
+    ) -> str:
+        """Any user's post, mentioning only whom `text` (or X's reply handles) names; returns its id. Someone
+        talking about the company without @mentioning it is one of these. `lang` is X's guess at its language
+        (else Japanese script means "ja"); `at` backdates it (within recent search's 7 days, for the counts)."""
         author = self.store.add_user(username, username)
-        return self.store.create(author.id, text, in_reply_to=in_reply_to).id
+        return self.store.create(author.id, text, in_reply_to=in_reply_to, lang=lang, at=at).id
+
+    def quote(self, username: str, text: str, *, quoting: str) -> str:
+        """A user's quote of post `quoting` (a quote of the account's own post summons the account); returns its
+        id. The quote mentions only whom `text` names."""
+        author = self.store.add_user(username, username)
+        return self.store.create(author.id, text, quoting=quoting).id
+
+    def post_as_account_directly(self, text: str) -> str:
+        """A post of the account's own, made outside the desk (to be quoted); returns its id."""
+        return self.store.create(self.account_id, text).id
+
+    @property
+    def usage(self) -> Usage:
+        """What X would have billed for listening so far: posts read by search, counts requests."""
+        return self.store.usage
+
+    def reset_usage(self) -> None:
+        self.store.reset_usage()
 
     def delete_tweet(self, tweet_id: str) -> bool:
         """The author deletes the post: it disappears from mentions and search, and cannot be replied to."""
@@ -494,6 +544,8 @@ class FakeX:
             return "mentions"
         if method == "GET" and path == "/2/tweets/search/recent":
             return "search"
+        if method == "GET" and path == "/2/tweets/counts/recent":
+            return "counts"
         if method == "POST" and path == "/2/tweets":
             return "post"
         if method == "DELETE" and re.fullmatch(r"/2/tweets/[^/]+", path):
@@ -511,6 +563,8 @@ class FakeX:
             return 200, self._mentions(user_id, params)
         if route == "search":
             return 200, self._search(params)
+        if route == "counts":
+            return 200, self._counts(params)
         if route == "post":
             return self._post(raw_body, body)
         if route == "delete":
@@ -543,7 +597,53 @@ class FakeX:
         max_results = _int_param(params, "max_results", default=10, low=10, high=100)
         token = params.get("next_token") or params.get("pagination_token")
         parameter = "next_token" if params.get("next_token") else "pagination_token"
-        return self._page(self.store.search(query), params, max_results, token, parameter)
+        page = self._page(self.store.search(query), params, max_results, token, parameter)
+        # X bills each post a search returns (the referenced posts in `includes` are not counted here).
+        self.store.count_usage(search_requests=1, posts_read=page["meta"]["result_count"])
+        return page
+
+    def _counts(self, params: dict[str, str]) -> dict:
+        """X's recent counts: posts matching the query per minute, hour (the default) or day over the last 7 days
+        (or start_time..end_time). One request, billed once, whatever the number of posts counted."""
+        _check_params(params, COUNTS_PARAMS)
+        query = params.get("query", "")
+        if not query.strip():
+            raise XProblem.invalid("The `query` query parameter can not be empty", "query", query)
+        if len(query) > 512:
+            raise XProblem.invalid(f"The `query` query parameter value [{query}] is too long", "query", query)
+        granularity = params.get("granularity", "hour")
+        if granularity not in GRANULARITIES:
+            raise XProblem.invalid(
+                f"The `granularity` query parameter value [{granularity}] is not one of [{','.join(GRANULARITIES)}]",
+                "granularity",
+                granularity,
+            )
+        # X's end_time defaults to 30 seconds ago; the fake's indexing lag is `search_delay`, so it counts up to now.
+        now = datetime.now(UTC)
+        end = _time_param(params, "end_time") or now
+        start = _time_param(params, "start_time") or now - SEARCH_WINDOW
+        if start < now - SEARCH_WINDOW - timedelta(minutes=1):
+            raise XProblem.invalid(
+                f"Invalid 'start_time':'{params['start_time']}'. 'start_time' must be on or after "
+                f"{x_time(now - SEARCH_WINDOW)}",
+                "start_time",
+                params["start_time"],
+            )
+        if end > now or end <= start:
+            raise XProblem.invalid(
+                f"Invalid 'end_time':'{params.get('end_time', '')}'. 'end_time' must be after 'start_time' and "
+                "not in the future",
+                "end_time",
+                params.get("end_time", ""),
+            )
+        buckets = self.store.counts(query, granularity=granularity, start=start, end=end)
+        self.store.count_usage(counts_requests=1)
+        return {
+            "data": [
+                {"end": x_time(b_end), "start": x_time(b_start), "tweet_count": n} for b_start, b_end, n in buckets
+            ],
+            "meta": {"total_tweet_count": sum(n for _start, _end, n in buckets)},
+        }
 
     def _page(self, found: list[FakeTweet], params, max_results: int, token: str | None, token_name: str) -> dict:
         tweet_fields = _fields(params, "tweet.fields", TWEET_FIELDS)
@@ -564,7 +664,7 @@ class FakeX:
         meta = {"newest_id": page[0].id, "oldest_id": page[-1].id, "result_count": len(page)}
         if len(found) > max_results:
             meta["next_token"] = _encode_token(page[-1].id)
-        response = {"data": [_render_tweet(t, tweet_fields) for t in page]}
+        response = {"data": [_render_tweet(t, tweet_fields, self.store) for t in page]}
         includes = self._includes(page, expansions, tweet_fields, user_fields)
         if includes:
             response["includes"] = includes
@@ -582,9 +682,11 @@ class FakeX:
                 wanted.append(tweet.in_reply_to_user_id)
             if "entities.mentions.username" in expansions:
                 wanted.extend(tweet.mentioned_user_ids)
-            if tweet.in_reply_to_tweet_id and expansions & {"referenced_tweets.id", "referenced_tweets.id.author_id"}:
-                parent = self.store.tweet(tweet.in_reply_to_tweet_id)
-                if parent is not None and not parent.deleted:
+            if expansions & {"referenced_tweets.id", "referenced_tweets.id.author_id"}:
+                for referenced_id in (tweet.in_reply_to_tweet_id, tweet.quoted_tweet_id):
+                    parent = self.store.tweet(referenced_id) if referenced_id else None
+                    if parent is None or parent.deleted:
+                        continue
                     if "referenced_tweets.id" in expansions and parent not in referenced:
                         referenced.append(parent)
                     if "referenced_tweets.id.author_id" in expansions:
@@ -597,7 +699,7 @@ class FakeX:
         if users:
             includes["users"] = [_render_user(u, user_fields) for u in users if u is not None]
         if referenced:
-            includes["tweets"] = [_render_tweet(t, tweet_fields) for t in referenced]
+            includes["tweets"] = [_render_tweet(t, tweet_fields, self.store) for t in referenced]
         return includes
 
     def _post(self, raw_body: bytes, body) -> tuple[int, dict]:
@@ -649,7 +751,7 @@ class FakeX:
                 ]
             }
         tweet_fields = _fields(params, "tweet.fields", TWEET_FIELDS)
-        response = {"data": _render_tweet(tweet, tweet_fields)}
+        response = {"data": _render_tweet(tweet, tweet_fields, self.store)}
         expansions = _fields(params, "expansions", EXPANSIONS)
         includes = self._includes([tweet], expansions, tweet_fields, _fields(params, "user.fields", USER_FIELDS))
         if includes:
@@ -704,13 +806,19 @@ def _id_param(params: dict[str, str], name: str) -> int | None:
     return int(raw)
 
 
-def _lang(text: str) -> str:
-    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text):
-        return "ja"
-    return "en"
+def _time_param(params: dict[str, str], name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise XProblem.invalid(
+            f"Invalid '{name}':'{raw}'. '{name}' must be a valid RFC 3339 date-time", name, raw
+        ) from None
 
 
-def _render_tweet(tweet: FakeTweet, fields: set[str]) -> dict:
+def _render_tweet(tweet: FakeTweet, fields: set[str], users: Store | None = None) -> dict:
     data: dict = {"edit_history_tweet_ids": [tweet.id], "id": tweet.id, "text": html.escape(tweet.text, quote=False)}
     if "author_id" in fields:
         data["author_id"] = tweet.author_id
@@ -720,12 +828,17 @@ def _render_tweet(tweet: FakeTweet, fields: set[str]) -> dict:
         data["created_at"] = x_time(tweet.created_at)
     if "in_reply_to_user_id" in fields and tweet.in_reply_to_user_id:
         data["in_reply_to_user_id"] = tweet.in_reply_to_user_id
-    if "referenced_tweets" in fields and tweet.in_reply_to_tweet_id:
-        data["referenced_tweets"] = [{"type": "replied_to", "id": tweet.in_reply_to_tweet_id}]
+    if "referenced_tweets" in fields and (tweet.in_reply_to_tweet_id or tweet.quoted_tweet_id):
+        references = []
+        if tweet.in_reply_to_tweet_id:
+            references.append({"type": "replied_to", "id": tweet.in_reply_to_tweet_id})
+        if tweet.quoted_tweet_id:
+            references.append({"type": "quoted", "id": tweet.quoted_tweet_id})
+        data["referenced_tweets"] = references
     if "display_text_range" in fields:
         data["display_text_range"] = [tweet.display_start, len(tweet.text)]
     if "lang" in fields:
-        data["lang"] = _lang(tweet.text)
+        data["lang"] = tweet.lang
     if "possibly_sensitive" in fields:
         data["possibly_sensitive"] = False
     if "reply_settings" in fields:
@@ -746,7 +859,14 @@ def _render_tweet(tweet: FakeTweet, fields: set[str]) -> dict:
             "editable_until": x_time(tweet.created_at + timedelta(hours=1)),
         }
     if "entities" in fields:
-        mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in MENTION.finditer(tweet.text)]
+        mentions = []
+        for m in MENTION.finditer(tweet.text):
+            mention = {"start": m.start(), "end": m.end(), "username": m.group(1)}
+            # X names the user's id too when the handle is a user's.
+            user = users.user_by_username(m.group(1)) if users is not None else None
+            if user is not None:
+                mention["id"] = user.id
+            mentions.append(mention)
         if mentions:
             data["entities"] = {"mentions": mentions}
     return data

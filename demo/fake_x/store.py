@@ -3,20 +3,27 @@
 Texts are stored as X stores them: a reply starts with the @handles X adds for the people in the
 thread ("@alice Thanks!" when the account posted "Thanks!" in reply to alice); `body` keeps the text
 as sent. Every method is thread-safe (one re-entrant lock around the store).
+
+Recent search understands X's query language (query.py) and counts recent posts by minute, hour or day; the store
+keeps a tally of what search and counts would cost on X's pay-per-use plan (posts read, counts requests).
 """
 
 import re
 import threading
 import time
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+
+from .query import QuerySyntaxError, keyword_matcher, parse
 
 TWITTER_EPOCH_MS = 1288834974657
 MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,50})")  # twitter-text's rule
 URL = re.compile(r"https?://\S+")
 DUPLICATE_WINDOW = timedelta(hours=24)
 SEARCH_WINDOW = timedelta(days=7)
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 DUPLICATE_CONTENT = "You are not allowed to create a Tweet with duplicate content."
 REPLY_TO_MISSING = "You attempted to reply to a Tweet that is deleted or not visible to you."
@@ -121,6 +128,25 @@ class FakeTweet:
     mentioned_user_ids: tuple[str, ...] = ()
     display_start: int = 0  # where the text shown to people starts, after the reply @handles
     deleted: bool = False
+    quoted_tweet_id: str | None = None
+    # X's guess at the language; None: the fake guesses from the text (Japanese script or not).
+    language: str | None = None
+
+    @property
+    def lang(self) -> str:
+        if self.language:
+            return self.language
+        return "ja" if JAPANESE.search(self.text) else "en"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What X would bill for listening: every post a recent search returned (X de-duplicates per UTC day; the tally
+    does not, so it is an upper bound) and every counts request."""
+
+    search_requests: int = 0
+    posts_read: int = 0
+    counts_requests: int = 0
 
 
 class Store:
@@ -131,6 +157,7 @@ class Store:
         self._last_id = 0
         self._users: dict[str, FakeUser] = {}
         self._tweets: dict[str, FakeTweet] = {}
+        self._usage = Usage()
         self.add_user(account_username, account_name, user_id=account_id)
 
     # --- ids -------------------------------------------------------------------------------------------
@@ -141,6 +168,34 @@ class Store:
             candidate = (int(time.time() * 1000) - TWITTER_EPOCH_MS) << 22
             self._last_id = max(candidate, self._last_id + 1)
             return str(self._last_id)
+
+    def id_at(self, moment: datetime) -> str:
+        """An unused id that encodes `moment` (a post made in the past, for the counts): its low bits count up."""
+        with self.lock:
+            base = (int(moment.timestamp() * 1000) - TWITTER_EPOCH_MS) << 22
+            candidate = base
+            while str(candidate) in self._tweets or str(candidate) in self._users:
+                candidate += 1
+            return str(candidate)
+
+    # --- usage -----------------------------------------------------------------------------------------
+
+    @property
+    def usage(self) -> Usage:
+        with self.lock:
+            return self._usage
+
+    def count_usage(self, *, search_requests: int = 0, posts_read: int = 0, counts_requests: int = 0) -> None:
+        with self.lock:
+            self._usage = Usage(
+                search_requests=self._usage.search_requests + search_requests,
+                posts_read=self._usage.posts_read + posts_read,
+                counts_requests=self._usage.counts_requests + counts_requests,
+            )
+
+    def reset_usage(self) -> None:
+        with self.lock:
+            self._usage = Usage()
 
     # --- users -----------------------------------------------------------------------------------------
 
@@ -191,13 +246,19 @@ class Store:
         in_reply_to: str | None = None,
         exclude_reply_user_ids: tuple[str, ...] = (),
         mention_account: bool = False,
+        quoting: str | None = None,
+        lang: str | None = None,
+        at: datetime | None = None,
     ) -> FakeTweet:
-        """Store a post as X would, without X's posting rules (see `post_as_account` for those)."""
+        """Store a post as X would, without X's posting rules (see `post_as_account` for those). `quoting`: the id
+        of the post it quotes; `lang`: X's language guess (else the fake's); `at`: when it was posted (else now)."""
         with self.lock:
             author = self._users[str(author_id)]
             parent = self._tweets.get(str(in_reply_to)) if in_reply_to is not None else None
             if in_reply_to is not None and (parent is None or parent.deleted):
                 raise KeyError(f"no post {in_reply_to}")
+            if quoting is not None and str(quoting) not in self._tweets:
+                raise KeyError(f"no post {quoting}")
             already = {m.lower() for m in MENTION.findall(body)}
             handles: list[str] = []
             if parent is not None:
@@ -218,7 +279,7 @@ class Store:
                 user = self.user_by_username(handle)
                 if user is not None and user.id != author.id and user.id not in mentioned:
                     mentioned.append(user.id)
-            tweet_id = self.next_id()
+            tweet_id = self.next_id() if at is None else self.id_at(at)
             tweet = FakeTweet(
                 id=tweet_id,
                 text=text,
@@ -230,6 +291,8 @@ class Store:
                 in_reply_to_tweet_id=parent.id if parent else None,
                 mentioned_user_ids=tuple(mentioned),
                 display_start=len(prefix) if parent else 0,
+                quoted_tweet_id=str(quoting) if quoting is not None else None,
+                language=lang,
             )
             self._tweets[tweet_id] = tweet
             return tweet
@@ -264,8 +327,12 @@ class Store:
             )
 
     def _engaged(self, parent: FakeTweet) -> bool:
-        """X lets an API client reply only where the author of the post mentioned or engaged the account."""
+        """X lets an API client reply only where the author of the post mentioned or engaged the account (a quote
+        of one of the account's posts summons it too)."""
         if parent.author_id == self.account_id or self.account_id in parent.mentioned_user_ids:
+            return True
+        quoted = self._tweets.get(parent.quoted_tweet_id) if parent.quoted_tweet_id else None
+        if quoted is not None and quoted.author_id == self.account_id:
             return True
         return any(
             t.conversation_id == parent.conversation_id
@@ -295,12 +362,16 @@ class Store:
             ]
         return sorted(found, key=lambda t: int(t.id), reverse=True)
 
-    def search(self, query: str) -> list[FakeTweet]:
-        """Recent search (last 7 days), newest first. Supports terms joined by AND (a space):
-        conversation_id:N, from:user, to:user, @user, in_reply_to_tweet_id:N, is:reply, "a phrase", keyword,
-        and any of them negated with a leading "-"; OR and parentheses are not supported."""
-        predicates = [self._predicate(term) for term in re.findall(r'-?"[^"]*"|\S+', query)]
-        now = datetime.now(UTC)
+    def search(self, query: str, *, now: datetime | None = None) -> list[FakeTweet]:
+        """Recent search (last 7 days), newest first, with X's query language (query.py): keywords, "phrases",
+        OR, parentheses, "-" for exclusion, and the operators conversation_id:, from:, to:, @user,
+        in_reply_to_tweet_id:, lang:, is:reply, is:quote, is:retweet (the fake has no retweets, and X's keyword
+        search returns none since 2026-05) and is:verified (nobody is, in the fake)."""
+        try:
+            predicate = parse(query, self._predicate)
+        except QuerySyntaxError as error:
+            raise XProblem.invalid(f"There were errors processing your request: {error}", "query", query) from None
+        now = now or datetime.now(UTC)
         newest_allowed = now - timedelta(seconds=self.search_delay)
         with self.lock:
             found = [
@@ -309,19 +380,19 @@ class Store:
                 if not t.deleted
                 and now - t.created_at <= SEARCH_WINDOW
                 and t.created_at <= newest_allowed
-                and all(p(t) for p in predicates)
+                and predicate(t)
             ]
         return sorted(found, key=lambda t: int(t.id), reverse=True)
 
     def _predicate(self, term: str):
-        negate = term.startswith("-") and len(term) > 1
-        if negate:
-            term = term[1:]
-        if term.upper() == "OR" or term.startswith("(") or term.endswith(")"):
-            raise XProblem.invalid(f"The fake X does not support the query operator in [{term}].", "query", term)
         operator, _, value = term.partition(":")
         operator = operator.lower()
-        if operator == "conversation_id" and value:
+        if term.startswith('"'):
+            matches = keyword_matcher(term.strip('"'))
+
+            def test(t: FakeTweet) -> bool:
+                return matches(t.text)
+        elif operator == "conversation_id" and value:
 
             def test(t: FakeTweet) -> bool:
                 return t.conversation_id == value
@@ -340,24 +411,55 @@ class Store:
 
                 def test(t: FakeTweet) -> bool:
                     return t.in_reply_to_user_id == user_id
+        elif operator == "lang" and value:
+            wanted = value.lower()
+
+            def test(t: FakeTweet) -> bool:
+                return t.lang == wanted
         elif operator == "is" and value.lower() == "reply":
 
             def test(t: FakeTweet) -> bool:
                 return t.in_reply_to_tweet_id is not None
-        elif operator == "is" and value.lower() in ("retweet", "quote"):
+        elif operator == "is" and value.lower() == "quote":
+
+            def test(t: FakeTweet) -> bool:
+                return t.quoted_tweet_id is not None
+        elif operator == "is" and value.lower() in ("retweet", "verified"):
 
             def test(t: FakeTweet) -> bool:
                 return False
-        elif term.startswith("@"):
-            user = self.user_by_username(term)
+        elif operator == "is":
+            raise QuerySyntaxError(f"Reference to invalid operator 'is:{value}'")
+        elif term.startswith(("@", "＠")) and len(term) > 1:
+            user = self.user_by_username(term[1:])
             user_id = user.id if user else None
 
             def test(t: FakeTweet) -> bool:
                 return user_id in t.mentioned_user_ids
         else:
-            words = term.strip('"').casefold()
+            matches = keyword_matcher(term)
 
             def test(t: FakeTweet) -> bool:
-                return words in t.text.casefold()
+                return matches(t.text)
 
-        return (lambda t: not test(t)) if negate else test
+        return test
+
+    def counts(
+        self, query: str, *, granularity: str, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime, int]]:
+        """Recent counts: (start, end, posts matching `query`) for each minute, hour or day (UTC) from `start` to
+        `end`, oldest first; the first and last buckets are cut at `start` and `end`, as X cuts them."""
+        step = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}[granularity]
+        matching = sorted(t.created_at for t in self.search(query, now=end) if t.created_at >= start)
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        buckets = []
+        bucket_start = start
+        while bucket_start < end:
+            boundary = epoch + ((bucket_start - epoch) // step + 1) * step
+            bucket_end = min(boundary, end)
+            # The last bucket holds a post made at `end` itself.
+            upper = bisect_right(matching, bucket_end) if bucket_end == end else bisect_left(matching, bucket_end)
+            count = upper - bisect_left(matching, bucket_start)
+            buckets.append((bucket_start, bucket_end, count))
+            bucket_start = bucket_end
+        return buckets

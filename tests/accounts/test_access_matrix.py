@@ -4,8 +4,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inbox.approval_rules import text_hash
+from tests.listening.matrix import listening_objects
 from tests.quality.matrix import REVIEW_FORM as QUALITY_REVIEW_FORM
 from tests.quality.matrix import quality_objects
+from tests.reports.matrix import archived_week
 
 LOGIN = "login"  # redirected to the sign-in page
 STATUS = "status"  # redirected to the waiting-for-approval page
@@ -52,6 +54,7 @@ ANSWERERS_ONLY = dict(compliance=403, administrator=403)
 REVIEWERS_ONLY = dict(employee_a=403, employee_b=403, compliance=403)
 QUALITY_READERS = dict(employee_a=403, employee_b=403)
 READERS_ONLY = dict(employee_a=403, employee_b=403, supervisor=403)
+LISTENING_MANAGERS = dict(employee_a=403, employee_b=403, supervisor=403, compliance=403)
 # The admin sends everyone else to its own sign-in page, which refuses signed-in people (403) and sends
 # strangers to allauth's (the admin:login row).
 ADMINS_ONLY = {
@@ -359,6 +362,60 @@ MATRIX = [
     ("quality:all_reviews", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
     ("quality:scorecards", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
     ("quality:publish_scorecard", "post", lambda p: [], {}, signed_in(403, supervisor=400, administrator=400)),
+    ("reports:today", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("reports:period", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("reports:period_csv", "get", lambda p: ["queues"], None, signed_in(200, **QUALITY_READERS)),
+    ("reports:chart", "get", lambda p: ["0" * 64], None, signed_in(404, **QUALITY_READERS)),
+    ("reports:weekly_list", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("reports:weekly", "get", lambda p: [archived_week()], None, signed_in(200, **QUALITY_READERS)),
+    # Listening: administrators manage streams; supervisors and administrators also note hits; they and compliance
+    # officers (read-only) read the streams. The stream was polled once and found the cast's questions.
+    ("listening:streams", "get", lambda p: [], None, signed_in(200, **QUALITY_READERS)),
+    ("listening:new_stream", "get", lambda p: [], None, signed_in(200, **LISTENING_MANAGERS)),
+    ("listening:new_stream", "post", lambda p: [], {}, signed_in(403, administrator=400)),
+    (
+        "listening:stream",
+        "get",
+        lambda p: [listening_objects(p).listening_stream.pk],
+        None,
+        signed_in(200, **QUALITY_READERS),
+    ),
+    (
+        "listening:edit_stream",
+        "get",
+        lambda p: [listening_objects(p).listening_stream.pk],
+        None,
+        signed_in(200, **LISTENING_MANAGERS),
+    ),
+    (
+        "listening:edit_stream",
+        "post",
+        lambda p: [listening_objects(p).listening_stream.pk],
+        {},
+        signed_in(403, administrator=400),
+    ),
+    (
+        "listening:pause_stream",
+        "post",
+        lambda p: [listening_objects(p).listening_stream.pk],
+        {},
+        signed_in(403, administrator=to("listening:stream", "listening_stream")),
+    ),
+    (
+        "listening:resume_stream",
+        "post",
+        lambda p: [listening_objects(p).listening_stream.pk],
+        {},
+        signed_in(403, administrator=refused(to("listening:stream", "listening_stream"))),
+    ),
+    (
+        "listening:note_hit",
+        "post",
+        lambda p: [listening_objects(p).listening_hit.pk],
+        {"note": "Share with the product team"},
+        # To the stream's page, at the hit (…/listening/<id>/#hit-<id>).
+        signed_in(403, supervisor=302, administrator=302),
+    ),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_add", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
@@ -462,7 +519,7 @@ def _named_urls(resolver=None, namespace=""):
 def test_matrix_covers_every_url_of_the_project():
     """A new page without a row here fails this test; allauth's and the admin's own pages are sampled above,
     and the admin as a whole is administrators-only through its single permission check."""
-    namespaces = {"accounts", "inbox", "audit", "quality"}
+    namespaces = {"accounts", "inbox", "audit", "quality", "listening", "reports"}
     ours = {n for n in _named_urls() if n.split(":")[0] in namespaces or n in {"home", "healthz"}}
     covered = {row[0] for row in MATRIX}
     assert ours - covered == set()

@@ -1,4 +1,5 @@
-"""Create the demo desk of `make run`: queues and one account per role, all made through the services.
+"""Create the demo desk of `make run`: queues, one account per role and two listening streams, all made through the
+services.
 
 Each service call is its own transaction, as in the desk; each step skips what exists, so a seed interrupted
 part-way finishes on the next run.
@@ -6,6 +7,7 @@ part-way finishes on the next run.
 
 import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts import services
@@ -13,6 +15,8 @@ from accounts.models import Employee, Role
 from inbox import approval_rules, configuration
 from inbox.approval_reasons import DEFAULT_KEYWORDS, PersonalData
 from inbox.models import ApprovalRuleSet, Department, Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
+from listening import services as listening
+from listening.models import ListeningStream
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
@@ -102,6 +106,16 @@ DEPARTMENTS = [
     ),
 ]
 DEPARTMENT_MEMBERS = {"D001": "refunds"}
+# Listening streams on what people say about the company (demo/fake_x/customers.py COMPANY, TALK): (name, query,
+# language, daily read budget, poll interval in minutes). The account's own posts ({account}) are left out; quotes of
+# them are found (they name the company) and handed to the inbox. The fake X adds a post about the company about
+# once a minute after a week's backlog, so a 2-minute poll shows hits within a minute or two of `make run`. The budgets
+# (at most about $2.50 and $1.50 a day) last some 10 hours of a running demo; then the pages say the stream stopped
+# for the day, its budget spent.
+STREAMS = [
+    ("レプリ電機の評判", "レプリ電機 -from:{account}", "ja", 500, 2),
+    ("Repli Denki (English)", '"Repli Denki" -from:{account}', "en", 300, 2),
+]
 
 
 class Command(BaseCommand):
@@ -142,6 +156,17 @@ class Command(BaseCommand):
             self._person(number, email, role, [queues[name] for name in queue_names], admin)
         for number, code in DEPARTMENT_MEMBERS.items():
             services.join_department(Employee.objects.get(employee_number=number), departments[code], actor=admin)
+        account = getattr(settings, "X_ACCOUNT_USERNAME", "") or "replydesk_support"  # scripts/run-desk.sh's
+        for name, query, language, budget, interval in STREAMS:
+            if not ListeningStream.objects.filter(name=name).exists():
+                chosen = listening.StreamSettings(
+                    name=name,
+                    query=query.format(account=account),
+                    language=language,
+                    daily_read_budget=budget,
+                    poll_interval_minutes=interval,
+                )
+                listening.create_stream(chosen, actor=admin)
         self._print_accounts()
 
     @staticmethod
