@@ -31,6 +31,9 @@ class TransactionLock(IntEnum):
     # once (the 10-minute one and the nightly one) would each delete before the other's insert is visible, and
     # the day would be counted twice (reports/rollups.py).
     REPORT_DAY = 0x4E90_0D4A
+    # One adding-up of an employee week at a time (with the Monday's ordinal): it reads the week's day rows after any
+    # refresh of them in progress has committed (reports/rollups.py).
+    REPORT_WEEK = 0x4E90_0EEC
 
 
 # The two-key form's first key for every single-flight job; the second is the job name's CRC-32.

@@ -22,14 +22,15 @@ from listening import selectors as listening_selectors
 from quality.models import Review
 
 from . import histograms
-from .models import DayFigures
+from .models import DayFigures, EmployeeWeek
+from .periods import week_start
 from .rollups import day_bounds, figures_computed_at
 
 Subject = DayFigures.Subject
 # Raise it when the shape of the added-up figures changes: cached periods are then added up again.
 CACHE_VERSION = 1
 CACHE_SECONDS = 24 * 3600
-# Rows listed by name in "closed without an answer": beyond this the page says how many more.
+# Questions listed by number in "closed without an answer" (the heading counts them all).
 LISTED_LIMIT = 100
 
 
@@ -137,7 +138,8 @@ def _freshness(first: date, last: date) -> tuple[int, int]:
 def cached_figures(first: date, last: date) -> dict:
     """The period's day figures added up and named; computed once per refresh of its days (the worker warms the
     usual periods after each refresh: reports/warming.py)."""
-    key = f"report-figures:{CACHE_VERSION}:{first.isoformat()}:{last.isoformat()}:{_freshness(first, last)}"
+    newest, days = _freshness(first, last)
+    key = f"report-figures:{CACHE_VERSION}:{first.isoformat()}:{last.isoformat()}:{newest}:{days}"
     found = cache.get(key)
     if found is None:
         found = _added_up(first, last)
@@ -145,11 +147,37 @@ def cached_figures(first: date, last: date) -> dict:
     return copy.deepcopy(found)
 
 
+def _full_weeks(first: date, last: date) -> list[date]:
+    """The Mondays of the weeks that lie whole inside first..last."""
+    monday = week_start(first) if first.weekday() == 0 else week_start(first) + timedelta(days=7)
+    mondays = []
+    while monday + timedelta(days=6) <= last:
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    return mondays
+
+
+def _rows(first: date, last: date) -> list[_Row]:
+    """The period's day rows; the employees' figures of its whole weeks from their week rows (7 times fewer)."""
+    mondays = _full_weeks(first, last)
+    in_weeks = Q()
+    for monday in mondays:
+        in_weeks |= Q(day__gte=monday, day__lte=monday + timedelta(days=6))
+    days = DayFigures.objects.filter(day__gte=first, day__lte=last)
+    if mondays:
+        days = days.exclude(Q(subject=Subject.EMPLOYEE) & in_weeks)
+    rows = [_Row(*values) for values in days.order_by().values_list(*_Row._fields)]
+    for monday, employee_id, counts, durations in (
+        EmployeeWeek.objects.filter(week_start__in=mondays)
+        .order_by()
+        .values_list("week_start", "employee_id", "counts", "durations")
+    ):
+        rows.append(_Row(monday, Subject.EMPLOYEE, None, None, None, employee_id, None, counts, durations, {}))
+    return rows
+
+
 def _added_up(first: date, last: date) -> dict:
-    rows = [
-        _Row(*values)
-        for values in DayFigures.objects.filter(day__gte=first, day__lte=last).order_by().values_list(*_Row._fields)
-    ]
+    rows = _rows(first, last)
     total, desk = _Sum(), _Sum()
     by_queue: dict[int, _Sum] = defaultdict(_Sum)
     by_priority: dict[int, int] = defaultdict(int)

@@ -101,6 +101,23 @@ class DayFigures(models.Model):
         return f"{self.subject} figures of {self.day}"
 
 
+class EmployeeWeek(models.Model):
+    """An employee's figures of one week (Monday to Sunday), added up from their seven DayFigures rows whenever one of
+    those days is refreshed: a quarter's report then reads 13 rows per person instead of 90."""
+
+    week_start = models.DateField()
+    employee_id = models.IntegerField()
+    counts = models.JSONField(default=dict)
+    durations = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week_start", "employee_id"], name="one_week_per_employee")]
+
+    def __str__(self) -> str:
+        return f"figures of employee {self.employee_id}, week of {self.week_start}"
+
+
 class WeeklyReport(models.Model):
     """Last week's report as the worker built and mailed it on Monday morning: kept, so that the page shows what
     the supervisors received."""

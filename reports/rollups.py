@@ -36,7 +36,8 @@ from replydesk.locks import TransactionLock, transaction_lock
 
 from . import histograms
 from .business_hours import Schedules, business_seconds
-from .models import DayFigures
+from .models import DayFigures, EmployeeWeek
+from .periods import week_start
 
 Subject = DayFigures.Subject
 # Escalations settled this long after they began are still counted on the day they were settled.
@@ -214,7 +215,35 @@ def refresh_day(day: date, *, now: datetime | None = None, schedules: Schedules 
         transaction_lock(TransactionLock.REPORT_DAY, day.toordinal())
         DayFigures.objects.filter(day=day).delete()
         DayFigures.objects.bulk_create(rows)
+        add_up_employee_week(week_start(day), now=now)
     return len(rows)
+
+
+def add_up_employee_week(monday: date, *, now: datetime) -> int:
+    """Replace the employees' figures of the week starting `monday` by the sum of its day rows; part of the caller's
+    transaction (a day's refresh). The number of employees."""
+    transaction_lock(TransactionLock.REPORT_WEEK, monday.toordinal())
+    weeks: dict[int, _Figures] = defaultdict(_Figures)
+    for employee_id, counts, durations in DayFigures.objects.filter(
+        subject=Subject.EMPLOYEE, day__gte=monday, day__lte=monday + timedelta(days=6)
+    ).values_list("employee_id", "counts", "durations"):
+        figures = weeks[employee_id]
+        for name, value in counts.items():
+            figures.counts[name] += value
+        for name, histogram in durations.items():
+            histograms.merge(figures.durations[name], histogram)
+    EmployeeWeek.objects.filter(week_start=monday).delete()
+    EmployeeWeek.objects.bulk_create(
+        EmployeeWeek(
+            week_start=monday,
+            employee_id=employee_id,
+            counts=dict(figures.counts),
+            durations={name: dict(histogram) for name, histogram in figures.durations.items()},
+            computed_at=now,
+        )
+        for employee_id, figures in weeks.items()
+    )
+    return len(weeks)
 
 
 def refresh_days(first: date, last: date, *, now: datetime | None = None, progress=None) -> int:
