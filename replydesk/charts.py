@@ -29,7 +29,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 PALETTE = ("#1f5f99", "#e08a1e", "#3c8d5a", "#b8433b", "#7a5aa6", "#5f6b73", "#c2a72f", "#2f9c9c")
 CACHE_SECONDS = 24 * 3600
 # Raise it whenever the drawing below changes: cached pictures of the same data are then drawn again.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -84,22 +84,22 @@ def bar_chart(
 def _figure(chart: BarChart) -> Figure:
     count = max(len(chart.categories), 1)
     # A horizontal chart grows with its categories (one line per person or queue), up to a screen's height.
-    width = 4.8 if chart.half else 7.2
-    size = (width, min(1.2 + 0.32 * count, 9.0)) if chart.horizontal else (width, 3.4)
+    inches = 4.8 if chart.half else 7.2
+    size = (inches, min(1.2 + 0.32 * count, 9.0)) if chart.horizontal else (inches, 3.4)
     figure = Figure(figsize=size, layout="constrained")
     axes = figure.subplots()
     positions = list(range(len(chart.categories)))
     several = len(chart.series) > 1 and not chart.stacked
-    width = 0.8 / len(chart.series) if several else 0.8
+    bar = 0.8 / len(chart.series) if several else 0.8
     base = [0.0] * len(positions)
     for index, series in enumerate(chart.series):
         colour = PALETTE[index % len(PALETTE)]
-        offset = (index - (len(chart.series) - 1) / 2) * width if several else 0.0
+        offset = (index - (len(chart.series) - 1) / 2) * bar if several else 0.0
         where = [p + offset for p in positions]
         if chart.horizontal:
-            axes.barh(where, series.values, height=width, left=base, color=colour, label=series.name)
+            axes.barh(where, series.values, height=bar, left=base, color=colour, label=series.name)
         else:
-            axes.bar(where, series.values, width=width, bottom=base, color=colour, label=series.name)
+            axes.bar(where, series.values, width=bar, bottom=base, color=colour, label=series.name)
         if chart.stacked:
             base = [b + v for b, v in zip(base, series.values, strict=True)]
     axes.set_title(chart.title, loc="left", fontsize=11)
@@ -115,7 +115,7 @@ def _figure(chart: BarChart) -> Figure:
         # Labels turn when they would run into each other: at 8 pt a Latin character is about 4.5 pt wide, a Japanese
         # one 8 pt, with 2 pt between labels, and the axis gets about 85 % of the figure's width.
         label_points = max((sum(8 if ord(ch) > 0x2E7F else 4.5 for ch in c) for c in chart.categories), default=0)
-        rotate = 45 if label_points + 2 > width * 72 * 0.85 / count else 0
+        rotate = 45 if label_points + 2 > inches * 72 * 0.85 / count else 0
         axes.set_xticks(positions, chart.categories, fontsize=8, rotation=rotate, ha="right" if rotate else "center")
         axes.set_ylabel(chart.value_label, fontsize=9)
         if chart.percent:

@@ -42,6 +42,12 @@ def waited_until(since: datetime | None, now: datetime) -> str:
 
 
 @register.filter
+def count(value):
+    """A count with the reader's thousands separator (71,620)."""
+    return "—" if value is None else formats.number_format(value, force_grouping=True)
+
+
+@register.filter
 def percent(value):
     return "—" if value is None else f"{value:.1f} %"
 
