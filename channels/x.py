@@ -177,11 +177,22 @@ def _text(value, what: str) -> str:
     return UNSTORABLE.sub("\ufffd", value)
 
 
+def post_time(post_id: str) -> datetime | None:
+    """When X created a post, from its id (X's ids carry their creation time in milliseconds); None for an id that
+    does not."""
+    try:
+        return datetime.fromtimestamp(((int(post_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def _created_at(data: dict, tweet_id: str) -> datetime:
     created_at = data.get("created_at")
     if created_at is None:
         # Not asked for or not given: an X id carries its creation time.
-        moment = datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+        moment = post_time(tweet_id)
+        if moment is None:
+            raise Unreadable(f"mention {tweet_id} has no time")
     else:
         try:
             moment = datetime.strptime(_text(created_at, "created_at"), "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
@@ -254,7 +265,8 @@ def _found_post(item, users: dict[str, dict], quoted_authors: dict[str, str], ac
             quoted.append(_post_id(reference.get("id"), f"the post quoted by {mention.id}"))
     quoted_user_ids = tuple(quoted_authors[q] for q in quoted if q in quoted_authors)
     account_id, account_username = account
-    summons = (
+    # The account's own posts (quoting or mentioning itself) summon nobody: they are not a customer's question.
+    summons = mention.author.id != account_id and (
         account_id in user_ids
         or account_username.casefold() in (u.casefold() for u in usernames)
         or account_id in quoted_user_ids

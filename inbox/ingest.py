@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import recorder
-from channels.base import Channel, Mention, RateLimited
+from channels.base import Channel, FoundPost, Mention, RateLimited
 
 from . import escalations, search
 from .drafts import mark_stale
@@ -71,13 +71,15 @@ def ingest_mentions(channel: Channel, *, page_size: int = 100, now: datetime | N
     return result
 
 
-def ingest_found_posts(mentions: list[Mention], *, page_size: int = 100) -> IngestResult:
-    """Posts that summon the account found elsewhere than its mentions timeline (a listening stream's hit that
-    mentions or quotes it) join the desk as mentions do: stored oldest first, keyed by post id, so a post the
-    mentions poll already brought in (or brings in later) is a question once."""
+def ingest_found_posts(posts: list[FoundPost], *, page_size: int = 100) -> IngestResult:
+    """Posts found elsewhere than the mentions timeline (a listening stream's hits) join the desk as mentions do when
+    they summon the account (mention or quote it), and only then: X refuses API replies to any other post. Stored
+    oldest first, keyed by post id, so a post the mentions poll already brought in (or brings in later) is a
+    question once."""
     result = IngestResult()
     router = Router()
-    oldest_first = sorted({m.id: m for m in mentions}.values(), key=lambda m: _id_key(m.id))
+    mentions = {post.id: post.as_mention() for post in posts if post.summons_account}
+    oldest_first = sorted(mentions.values(), key=lambda m: _id_key(m.id))
     for start in range(0, len(oldest_first), page_size):
         _store_page(oldest_first[start : start + page_size], router, result)
     return result

@@ -65,7 +65,7 @@ def _take_for_mailing(now: datetime) -> list[int]:
 
 def _message(address: str, notices: list[OverdueNotice]) -> tuple[str, str, str, list[str]]:
     for notice in notices:
-        notice.url = _absolute(reverse("inbox:question", args=[notice.question_id]))
+        notice.url = absolute_url(reverse("inbox:question", args=[notice.question_id]))
     with translation.override(settings.LANGUAGE_CODE):
         subject = ngettext(
             "%(count)d question has waited far past its service level",
@@ -74,12 +74,13 @@ def _message(address: str, notices: list[OverdueNotice]) -> tuple[str, str, str,
         ) % {"count": len(notices)}
         body = render_to_string(
             "inbox/email/overdue_warning.txt",
-            {"notices": notices, "overdue_url": _absolute(reverse("inbox:overdue"))},
+            {"notices": notices, "overdue_url": absolute_url(reverse("inbox:overdue"))},
         )
     return (f"[replydesk] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
+    """A link for a mail: the desk's address (SITE_URL) before the path, when it is set."""
     return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from audit import recorder
 from channels.base import Channel, ChannelError, PermanentChannelError, RateLimited, TemporaryChannelError
+from channels.x import post_time
 from replydesk.locks import TransactionLock, transaction_lock
 
 from . import escalations, notifications
@@ -147,9 +148,20 @@ def _this_attempt(reply: Reply):
     return Reply.objects.filter(pk=reply.pk, status=SENDING, sending_since=reply.sending_since)
 
 
+def _posted_at(reply: Reply, posted_id: str) -> datetime:
+    """When X accepted the reply: the time its post id carries, which the reports' first response counts from. A
+    reply found on X after a lost answer or by reconciliation was posted long before the desk learnt of it. Kept
+    between its queueing and now (the id's time is to the millisecond, and an id without a time gives now)."""
+    now = timezone.now()
+    created = post_time(posted_id)
+    if created is None:
+        return now
+    return min(max(created, reply.created_at), now)
+
+
 @transaction.atomic(durable=True)
 def _mark_sent(reply: Reply, posted_id: str, *, found_by_reconciliation: bool) -> Delivery:
-    sent_at = timezone.now()
+    sent_at = _posted_at(reply, posted_id)
     won = _this_attempt(reply).update(status=SENT, posted_id=posted_id, sent_at=sent_at, sending_since=None)
     if won != 1:
         return Delivery("lost_race")

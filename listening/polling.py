@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit import recorder
-from channels.base import Channel, ChannelError, FoundPost, RateLimited
+from channels.base import Channel, ChannelError, FoundPost, RateLimited, TemporaryChannelError
 from channels.x import x_channel_from_settings
 from inbox.ingest import ingest_found_posts
 
@@ -118,6 +118,12 @@ def poll_stream(stream_id: int, channel: Channel, *, now: datetime | None = None
             result.error = failed.reason[:ERROR_LENGTH]
             if isinstance(failed, RateLimited):
                 paused_until = failed.reset_at
+            elif isinstance(failed, TemporaryChannelError):
+                # X may have answered, and billed the page, before it failed to arrive or to be read: what was asked
+                # for counts against the budget, so that a page failing poll after poll cannot read past it.
+                asked = min(LARGEST_PAGE, left)
+                result.posts_read += asked
+                left -= asked
             break
         result.pages += 1
         result.posts_read += len(page.posts)
@@ -141,7 +147,7 @@ def poll_stream(stream_id: int, channel: Channel, *, now: datetime | None = None
     stream.refresh_from_db()
     if stream.daily_read_budget - stream.reads_today < SMALLEST_PAGE:
         result.stopped_for_budget = stop_for_budget(stream, now=now)
-    summoning = [post.as_mention() for post in posts.values() if post.summons_account]
+    summoning = [post for post in posts.values() if post.summons_account]
     if summoning:
         result.new_questions = _hand_to_inbox(summoning)
     return result
@@ -257,12 +263,12 @@ def _store_poll(
     return len(fresh)
 
 
-def _hand_to_inbox(mentions) -> int:
+def _hand_to_inbox(posts: list[FoundPost]) -> int:
     try:
-        return ingest_found_posts(mentions).new_questions
+        return ingest_found_posts(posts).new_questions
     except IntegrityError:
         # The mentions poll stored the same post at the same moment: once more, and it is a repeat.
-        return ingest_found_posts(mentions).new_questions
+        return ingest_found_posts(posts).new_questions
 
 
 def refresh_volume(stream_id: int, channel: Channel, *, now: datetime | None = None) -> bool:

@@ -372,6 +372,9 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+# A mail server that hangs is given up after this many seconds: well inside the weekly report's 10-minute hold on
+# mailing (reports/weekly.py MAILING_STALE), so that a hung send never lets a second run mail the report again.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60, minimum=1)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where people reach the desk: links in e-mails start with it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if EMBEDDED else "")

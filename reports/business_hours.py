@@ -27,9 +27,6 @@ class Schedule:
     def is_open_on(self, day: date) -> bool:
         return day.weekday() in self.weekdays and not (self.closed_on_holidays and is_holiday(day))
 
-    def describe(self) -> str:
-        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
-
 
 @cache
 def _holidays_of(country: str, year: int) -> frozenset[date]:

@@ -5,7 +5,6 @@ The result is plain data (numbers, strings, ISO dates), so that the weekly repor
 (WeeklyReport.data). Durations are whole seconds; a percentile or percentage of nothing is None.
 """
 
-import copy
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +12,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Employee
@@ -127,24 +126,25 @@ def period_report(first: date, last: date, *, now: datetime | None = None) -> di
 
 
 def _freshness(first: date, last: date) -> tuple[int, int]:
-    """What changes when any day of the period is refreshed: a refresh replaces its day's rows, the desk row among
-    them, whose new id is higher than any before (one desk row a day to read)."""
+    """What changes when any day of the period is refreshed: a refresh replaces its day's desk row by one with a
+    higher id, so the sum of the period's desk row ids grows whatever order refreshes commit in (one row a day)."""
     stamp = DayFigures.objects.filter(subject=Subject.DESK, day__gte=first, day__lte=last).aggregate(
-        newest=Max("id"), days=Count("id")
+        ids=Sum("id"), days=Count("id")
     )
-    return stamp["newest"] or 0, stamp["days"]
+    return stamp["ids"] or 0, stamp["days"]
 
 
 def cached_figures(first: date, last: date) -> dict:
     """The period's day figures added up and named; computed once per refresh of its days (the worker warms the
     usual periods after each refresh: reports/warming.py)."""
-    newest, days = _freshness(first, last)
-    key = f"report-figures:{CACHE_VERSION}:{first.isoformat()}:{last.isoformat()}:{newest}:{days}"
+    ids, days = _freshness(first, last)
+    key = f"report-figures:{CACHE_VERSION}:{first.isoformat()}:{last.isoformat()}:{ids}:{days}"
     found = cache.get(key)
     if found is None:
         found = _added_up(first, last)
         cache.set(key, found, CACHE_SECONDS)
-    return copy.deepcopy(found)
+        # The caller adds to it: the cache keeps its own pickled copy, this one is the caller's.
+    return found
 
 
 def _full_weeks(first: date, last: date) -> list[date]:

@@ -3,7 +3,8 @@ instead of reading every question again.
 
 A bucket is named by its lower bound in seconds. The steps grow with the duration — 1 s below a minute, 10 s below
 10 minutes, 1 minute below 2 hours, 5 minutes below a day, an hour beyond — so a figure read back is exact when it
-falls on a step, and otherwise at most one step low (under 4 % from 2 hours on; at most 10 s under 10 minutes).
+falls on a step, and otherwise at most one step low (under 4 % of the figure from 2 hours on; at most 10 s under 10
+minutes).
 
 Percentiles are nearest-rank: the p-th percentile is the smallest duration within which p % of the items fall
 ("half of the questions were answered within the median"), which needs no interpolation and reads the same on a

@@ -24,9 +24,8 @@ class Chart:
     # What a screen reader says instead of the picture; the table beside it has every number.
     alt: str
 
-    @property
-    def digest(self) -> str:
-        """Remembered for the chart's own request (reports:chart), which draws it if nobody has yet."""
+    def remember(self) -> str:
+        """Keep it for the chart's own request (reports:chart), which draws it if nobody has yet; its digest."""
         return charts.remember(self.chart)
 
     def svg(self) -> bytes:
@@ -52,8 +51,10 @@ def priority_name(value: int) -> str:
     return str(Priority(value).label) if value in Priority.values else str(value)
 
 
-def department_name(names: dict) -> str:
-    return names.get("ja" if (get_language() or "en").startswith("ja") else "en") or names.get("en", "")
+def department_name(names: dict, language: str | None = None) -> str:
+    """A department's name in `language` (the active one by default), else its English name."""
+    language = language or get_language() or "en"
+    return names.get("ja" if language.startswith("ja") else "en") or names.get("en", "")
 
 
 def _minutes(seconds: int | None) -> float:
@@ -68,7 +69,11 @@ def page_context(report: dict) -> dict:
     """What the report's body (reports/_report_body.html) reads besides the report: its charts and names."""
     return {
         "report": report,
-        "charts": {chart.key: chart for chart in report_charts(report)},
+        # What the page links: each chart remembered once, under its digest.
+        "charts": {
+            chart.key: {"key": chart.key, "alt": chart.alt, "digest": chart.remember()}
+            for chart in report_charts(report)
+        },
         "weekday_names": weekday_names(),
         "priorities": [
             {"name": priority_name(row["priority"]), "asked": row["asked"]} for row in report["by_priority"]

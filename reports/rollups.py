@@ -3,7 +3,8 @@ approvals and escalations of that day, and stored as DayFigures rows that the re
 
 What each figure means (written on the report pages too, reports/templates/reports/_definitions.html):
 - a question's time is its customer post's `created_at` on X, not when the desk fetched it; it counts on that day;
-- first response time: the first desk reply's posting time on X (when X accepted it) − the question's time. An
+- first response time: the first desk reply's posting time on X (the time its post id carries: when X accepted it,
+  even if the desk learnt of it later) − the question's time. An
   escalation's public acknowledgement is a desk reply; internal actions (claims, notes, escalating) are not. Counted
   for the questions asked on the day that have had a first response by the time of the refresh, in calendar time
   and in the queue's business hours;
@@ -40,7 +41,8 @@ from .models import DayFigures, EmployeeWeek
 from .periods import week_start
 
 Subject = DayFigures.Subject
-# Escalations settled this long after they began are still counted on the day they were settled.
+# How far back a day looks for escalations accepted or settled on it: one settled later than this after it began is
+# not counted on its settling day.
 ESCALATION_LOOKBACK = timedelta(days=60)
 
 

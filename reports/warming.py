@@ -22,7 +22,7 @@ def warm_usual_periods(*, now: datetime | None = None) -> int:
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 for chart in presentation.report_charts(report):
-                    chart.digest  # noqa: B018 -- remembered for the page's link
+                    chart.remember()
                     chart.svg()
                     charts += 1
     return charts

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Employee, Role
 from audit import recorder
+from inbox.notices import absolute_url
 
 from . import figures, periods, presentation, rollups
 from .models import WeeklyReport
@@ -166,7 +167,7 @@ def weekly_message(report: WeeklyReport, addresses: list[str]) -> EmailMultiAlte
             "first": date.fromisoformat(data["first"]),
             "last": date.fromisoformat(data["last"]),
             "language": report.language,
-            "url": _absolute(reverse("reports:weekly", args=[report.week_start.isoformat()])),
+            "url": absolute_url(reverse("reports:weekly", args=[report.week_start.isoformat()])),
             "days": [{**day, "date": date.fromisoformat(day["day"])} for day in data["by_day"]],
             "employees": data["employees"][: presentation.CHART_PEOPLE],
             "more_employees": max(0, len(data["employees"]) - presentation.CHART_PEOPLE),
@@ -192,7 +193,3 @@ def weekly_message(report: WeeklyReport, addresses: list[str]) -> EmailMultiAlte
 
 def _content_id(report: WeeklyReport, key: str) -> str:
     return f"{key}.{report.week_start:%Y%m%d}@replydesk"
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if settings.SITE_URL else path

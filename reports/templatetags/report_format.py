@@ -6,6 +6,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from reports.presentation import department_name
+
 register = template.Library()
 
 
@@ -55,7 +57,7 @@ def percent(value):
 @register.filter
 def of_language(names: dict, language: str) -> str:
     """A department's name in the page's language."""
-    return names.get("ja" if language.startswith("ja") else "en") or names.get("en") or ""
+    return department_name(names, language)
 
 
 @register.filter

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from channels.x import post_time
 from inbox import claims, outbox, services
 from inbox.models import Question, Reply
 from tests.helpers import actions_since, last_entry_id
@@ -82,6 +83,18 @@ def test_a_lost_answer_is_not_posted_twice(queued, fake_x, channel):
     queued.refresh_from_db()
     assert queued.posted_id == fake_x.replies_posted()[0].id
     assert len(fake_x.replies_posted()) == 1
+
+
+def test_a_reply_found_on_x_later_counts_as_posted_when_x_took_it(queued, fake_x, channel):
+    # The first report's first response counts from X's acceptance, not from when the desk learnt of it.
+    fake_x.faults.queue("lost_response", path_prefix="/2/tweets", method="POST")
+    first = outbox.deliver(queued.pk, channel)
+    posted = fake_x.replies_posted()[0]
+    later = first.retry_at + timedelta(minutes=30)
+    assert outbox.deliver(queued.pk, channel, now=later).outcome == "sent"
+    queued.refresh_from_db()
+    assert abs(queued.sent_at - post_time(posted.id)) < timedelta(milliseconds=1)
+    assert queued.sent_at < later
 
 
 def test_crash_after_posting_is_reconciled_to_exactly_one_reply(queued, fake_x, channel):

@@ -71,6 +71,22 @@ def test_each_page_asks_for_no_more_than_the_budget_has_left(make_stream, fake_x
     assert ListeningHit.objects.filter(stream=stream).count() == 130
 
 
+def test_a_page_lost_after_x_may_have_billed_it_counts_what_was_asked_against_the_budget(make_stream, fake_x, poll):
+    # X may have answered (and billed the page) before the answer was lost: a page failing poll after poll must not
+    # read on for free.
+    stream = make_stream(daily_read_budget=60)
+    talk(fake_x, 5)
+    fake_x.faults.queue("lost_response", path_prefix="/2/tweets/search", count=2)
+
+    first = poll(stream)
+    second = poll(stream, minutes=stream.poll_interval_minutes)
+
+    assert (first.posts_read, second.posts_read) == (60, 0)
+    assert second.stopped_for_budget or first.stopped_for_budget
+    stream.refresh_from_db()
+    assert stream.reads_today == 60 and stream.since_id == ""
+
+
 def test_less_than_one_page_of_budget_left_stops_the_stream_and_x_is_asked_nothing_more(make_stream, fake_x, poll):
     stream = make_stream(daily_read_budget=25)
     talk(fake_x, 18)
@@ -197,6 +213,16 @@ def test_a_quote_of_the_accounts_post_becomes_a_question_once_though_it_names_no
     assert ListeningHit.objects.get(stream=stream).summons_account
 
 
+def test_the_accounts_own_quote_of_its_post_summons_nobody(make_stream, fake_x, poll):
+    own = fake_x.post_as_account_directly("レプリ電機の新しいテレビ、本日発売です")
+    fake_x.quote("replydesk_support", "レプリ電機の新製品、ぜひ店頭で", quoting=own)
+
+    result = poll(make_stream("レプリ電機"))
+
+    assert result.new_questions == 0 and not Question.objects.exists()
+    assert not ListeningHit.objects.filter(summons_account=True).exists()
+
+
 def test_new_hits_are_recorded_in_the_trail_with_the_posts_read(make_stream, fake_x, poll):
     stream = make_stream()
     talk(fake_x, 3)
@@ -299,3 +325,14 @@ def test_the_volume_chart_labels_follow_the_granularity(settings, make_stream, f
     rows = selectors.volume_chart(stream).rows
     assert rows and sum(r.count for r in rows) == 1
     assert (":" in rows[-1].label) is True
+
+
+def test_the_inbox_itself_refuses_a_found_post_that_does_not_summon_the_account(db, fake_x, channel):
+    from inbox.ingest import ingest_found_posts
+
+    fake_x.post_as("tanaka_yuki", "レプリ電機の配送が遅い")
+    page = channel.search_recent("レプリ電機", since_id=None, max_results=10, pagination_token=None)
+    assert page.posts and not any(post.summons_account for post in page.posts)
+
+    assert ingest_found_posts(page.posts).new_questions == 0
+    assert not Question.objects.exists()
