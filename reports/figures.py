@@ -60,13 +60,16 @@ class _Sum:
         self.durations: dict[str, histograms.Histogram] = defaultdict(dict)
         self.listed: dict[str, list[int]] = defaultdict(list)
 
-    def add(self, row: "_Row") -> None:
-        for name, value in row.counts.items():
-            self.counts[name] += value
+    def add(self, row: "_Row | _Sum") -> None:
+        self.add_counts(row)
         for name, histogram in row.durations.items():
             histograms.merge(self.durations[name], histogram)
         for name, ids in row.listed.items():
             self.listed[name].extend(ids)
+
+    def add_counts(self, row: "_Row | _Sum") -> None:
+        for name, value in row.counts.items():
+            self.counts[name] += value
 
     def duration(self, name: str) -> dict:
         return durations(self.durations.get(name, {}))
@@ -183,22 +186,19 @@ def _added_up(first: date, last: date) -> dict:
     by_priority: dict[int, int] = defaultdict(int)
     by_topic: dict[int | None, int] = defaultdict(int)
     by_day: dict[date, _Sum] = defaultdict(_Sum)
-    by_hour = [0] * 24
     by_weekday = [0] * 7
     employees: dict[int, _Sum] = defaultdict(_Sum)
     approvals: dict[int, _Sum] = defaultdict(_Sum)
     departments: dict[int, _Sum] = defaultdict(_Sum)
+    # Each row is added once where its durations count (its queue) and its counts once more (its day); the desk's
+    # totals, hours and weekdays are then added up from those few sums, not from every row again.
     for row in rows:
         if row.subject == Subject.QUEUE:
-            total.add(row)
             by_queue[row.queue_id].add(row)
-            by_day[row.day].add(row)
+            by_day[row.day].add_counts(row)
             asked = row.counts.get("asked", 0)
             by_priority[row.priority] += asked
             by_topic[row.topic_id] += asked
-            by_weekday[row.day.weekday()] += asked
-            for hour in range(24):
-                by_hour[hour] += row.counts.get(f"hour_{hour:02}", 0)
         elif row.subject == Subject.EMPLOYEE:
             employees[row.employee_id].add(row)
         elif row.subject == Subject.APPROVALS:
@@ -207,6 +207,12 @@ def _added_up(first: date, last: date) -> dict:
             departments[row.department_id].add(row)
         elif row.subject == Subject.DESK:
             desk.add(row)
+
+    for figures in by_queue.values():
+        total.add(figures)
+    by_hour = [desk.counts.get(f"hour_{hour:02}", 0) for hour in range(24)]
+    for day, figures in by_day.items():
+        by_weekday[day.weekday()] += figures.counts.get("asked", 0)
 
     queue_names = _names(Queue, set(by_queue) | set(approvals))
     topic_names = _names(RoutingRule, by_topic)

@@ -105,6 +105,7 @@ class _Day:
         rows = asked.order_by().values_list(
             "pk", "queue_id", "priority", "routing_rule_id", "status", "round", "created_at", "due_at"
         )
+        desk = self.of(Subject.DESK)
         for pk, queue_id, priority, topic_id, status, rounds, created_at, due_at in rows.iterator(chunk_size=5000):
             figures = self.of(Subject.QUEUE, queue=queue_id, priority=priority, topic=topic_id)
             first = first_replies.get(pk)
@@ -114,7 +115,8 @@ class _Day:
             closed_unanswered = (status == Question.Status.CLOSED or rounds > 1) if first is None else first[2] > 1
             if created_at >= self.start:
                 figures.counts["asked"] += 1
-                figures.counts[f"hour_{created_at.astimezone(zone()).hour:02}"] += 1
+                # The hour of the day once for the desk (not per queue): the report's hours are the desk's.
+                desk.counts[f"hour_{created_at.astimezone(zone()).hour:02}"] += 1
                 if closed_unanswered:
                     figures.counts["closed_unanswered"] += 1
                     figures.listed["closed_unanswered"].append(pk)
