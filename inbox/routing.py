@@ -38,9 +38,13 @@ class Router:
             )
         return self._default
 
-    def route(self, text: str) -> Route:
+    def matching(self, text: str) -> list[RoutingRule]:
+        """Every active rule with a keyword in `text`, in the rules' order (a listening hit's topics)."""
         normalised = folded(text)
-        for rule, keywords in self.rules:
-            if any(keyword in normalised for keyword in keywords):
-                return Route(rule.queue, rule.priority, rule)
+        return [rule for rule, keywords in self.rules if any(keyword in normalised for keyword in keywords)]
+
+    def route(self, text: str) -> Route:
+        matched = self.matching(text)
+        if matched:
+            return Route(matched[0].queue, matched[0].priority, matched[0])
         return Route(self.default_queue(), Priority.NORMAL)

@@ -23,6 +23,11 @@ class Language(models.TextChoices):
     ENGLISH = "en", pgettext_lazy("stream language", "English")
 
 
+def room_for_a_page(left: int) -> bool:
+    """X's search pages hold at least SMALLEST_PAGE posts: with less of the day's budget left, nothing more is read."""
+    return left >= SMALLEST_PAGE
+
+
 class ListeningStream(models.Model):
     """A keyword stream: a query in X's syntax, polled every `poll_interval_minutes` while active, reading at most
     `daily_read_budget` posts per day (the desk's TIME_ZONE). When the day's budget is spent the stream stops until

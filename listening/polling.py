@@ -30,7 +30,7 @@ from channels.base import Channel, ChannelError, FoundPost, RateLimited, Tempora
 from channels.x import x_channel_from_settings
 from inbox.ingest import ingest_found_posts
 
-from .models import LARGEST_PAGE, SMALLEST_PAGE, ListeningHit, ListeningStream, StreamDay, StreamVolume
+from .models import LARGEST_PAGE, ListeningHit, ListeningStream, StreamDay, StreamVolume, room_for_a_page
 from .queries import search_query
 from .topics import Topics
 
@@ -96,7 +96,7 @@ def poll_stream(stream_id: int, channel: Channel, *, now: datetime | None = None
     if stream.reads_day != today:
         stream = _start_day(stream, today)
     left = stream.daily_read_budget - stream.reads_today
-    if left < SMALLEST_PAGE:
+    if not room_for_a_page(left):
         result.stopped_for_budget = stop_for_budget(stream, now=now)
         return result
     posts: dict[str, FoundPost] = {}
@@ -105,7 +105,7 @@ def poll_stream(stream_id: int, channel: Channel, *, now: datetime | None = None
     complete = True
     paused_until = None
     query = search_query(stream.query, stream.language)
-    while left >= SMALLEST_PAGE:
+    while room_for_a_page(left):
         try:
             page = channel.search_recent(
                 query,
@@ -145,7 +145,7 @@ def poll_stream(stream_id: int, channel: Channel, *, now: datetime | None = None
         now=now,
     )
     stream.refresh_from_db()
-    if stream.daily_read_budget - stream.reads_today < SMALLEST_PAGE:
+    if not room_for_a_page(stream.daily_read_budget - stream.reads_today):
         result.stopped_for_budget = stop_for_budget(stream, now=now)
     summoning = [post for post in posts.values() if post.summons_account]
     if summoning:

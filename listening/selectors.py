@@ -16,7 +16,7 @@ from django.utils.translation import ngettext, pgettext
 from replydesk import charts
 
 from . import costs
-from .models import SMALLEST_PAGE, ListeningHit, ListeningStream, StreamDay, StreamVolume
+from .models import ListeningHit, ListeningStream, StreamDay, StreamVolume, room_for_a_page
 
 HITS_PER_PAGE = 50
 
@@ -46,7 +46,7 @@ def state_of(stream: ListeningStream, now: datetime) -> StreamState:
     stopped_today = stream.stopped_for_budget_at is not None and stream.reads_day == today
     if not stream.is_active:
         code, label, detail = "paused", _("Paused"), _("An administrator paused it: it asks X nothing.")
-    elif stopped_today or stream.daily_read_budget - reads < SMALLEST_PAGE:
+    elif stopped_today or not room_for_a_page(stream.daily_read_budget - reads):
         code, label = "budget_spent", _("Stopped: budget spent")
         detail = _("Today's read budget is spent. It listens again from 00:00 (%(zone)s).") % {
             "zone": settings.TIME_ZONE

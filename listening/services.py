@@ -15,7 +15,7 @@ from audit import recorder
 
 from .access import ensure_may_manage, ensure_may_note
 from .errors import AlreadyInThatState, InvalidStream
-from .models import SMALLEST_PAGE, Language, ListeningHit, ListeningStream, StreamVolume
+from .models import SMALLEST_PAGE, Language, ListeningHit, ListeningStream, StreamVolume, room_for_a_page
 from .queries import problem_with, tidy
 
 NOTE_MAX_LENGTH = 2000
@@ -108,7 +108,7 @@ def change_stream(
     if (
         stream.stopped_for_budget_at is not None
         and stream.reads_day == today
-        and chosen.daily_read_budget - stream.reads_today >= SMALLEST_PAGE
+        and room_for_a_page(chosen.daily_read_budget - stream.reads_today)
     ):
         fields.update(stopped_for_budget_at=None, next_poll_at=now)
     ListeningStream.objects.filter(pk=stream.pk).update(**fields)

@@ -1,20 +1,15 @@
-"""Topic tags for hits: the names of the active routing rules whose keywords a hit's text holds, matched as the inbox
-routes questions (inbox.routing.folded: NFKC and casefolding, so Japanese keywords match inside unspaced text and
-full-width letters match half-width ones)."""
+"""Topic tags for hits: the names of every active routing rule whose keywords a hit's text holds, matched as the
+inbox routes questions (inbox.routing.Router: NFKC and casefolding, so Japanese keywords match inside unspaced text
+and full-width letters match half-width ones). A question takes the first such rule; a hit is tagged with all."""
 
-from inbox.models import RoutingRule
-from inbox.routing import folded
+from inbox.routing import Router
 
 
 class Topics:
     """Loads the active rules once per poll, not once per hit."""
 
     def __init__(self) -> None:
-        self.rules = [
-            (rule.name, [folded(keyword) for keyword in rule.keyword_list()])
-            for rule in RoutingRule.objects.filter(is_active=True).order_by("position", "pk")
-        ]
+        self.router = Router()
 
     def of(self, text: str) -> list[str]:
-        text = folded(text)
-        return list(dict.fromkeys(name for name, keywords in self.rules if any(k in text for k in keywords)))
+        return list(dict.fromkeys(rule.name for rule in self.router.matching(text)))
