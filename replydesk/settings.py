@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "quality",
     "listening",
     "reports",
+    "guidelines",
+    "verification",
     # The fake X server, the simulated customers and the demo seed (`make run` and the tests): management
     # commands only, never imported by the desk.
     "demo",

@@ -19,5 +19,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("listening/", include("listening.urls")),
     path("reports/", include("reports.urls")),
+    path("guidelines/", include("guidelines.urls")),
+    path("check/", include("verification.urls")),
     path("admin/", admin.site.urls),
 ]

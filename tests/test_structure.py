@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("accounts", "audit", "channels", "inbox", "quality", "listening", "reports", "demo", "replydesk")
+APPS = (
+    "accounts",
+    "audit",
+    "channels",
+    "inbox",
+    "quality",
+    "listening",
+    "reports",
+    "guidelines",
+    "verification",
+    "demo",
+    "replydesk",
+)
 WRITES = {"save", "update", "delete", "create", "bulk_create", "get_or_create", "update_or_create", "bulk_update"}
 # The desk's own writers: a thin caller names none of them.
 WRITERS = {"recorder", "AuditEntry", "AuditSeal", "tweepy"}
