@@ -140,6 +140,22 @@ def matching(questions: QuerySet, query: str) -> QuerySet:
     return questions.filter(_GramsMatch(grams_of_text, as_tsquery), *rechecks)
 
 
+def first_index_matches(questions: QuerySet, index_condition: str, limit: int) -> list[tuple[int, str]]:
+    """(id, search_text) of at most `limit` of `questions` whose terms satisfy `index_condition` (a tsquery over
+    the terms `grams` makes), in no particular order, on PostgreSQL: bitmap scans of the bigram index, stopping at
+    `limit` rows. Ordering them would read every match; similar answers (inbox/similar.py) rank them itself."""
+    grams_of_text = Func(F("search_text"), function="inbox_search_grams", output_field=TextField())
+    as_tsquery = Func(Value(index_condition), template="%(expressions)s::tsquery", output_field=TextField())
+    matches = questions.filter(_GramsMatch(grams_of_text, as_tsquery)).order_by().values_list("pk", "search_text")
+    with transaction.atomic(using=questions.db), connections[questions.db].cursor() as cursor:
+        # As in first_matches: bitmap scans, never a walk of another index computing every row's terms.
+        _plan_with(cursor, "off")
+        try:
+            return list(matches[:limit])
+        finally:
+            _plan_with(cursor, "DEFAULT")
+
+
 def _plan_with(cursor, value: str) -> None:
     for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_seqscan"):
         cursor.execute(f"SET LOCAL {setting} = {value}")

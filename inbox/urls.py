@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import approval_views, escalation_views, list_views, notification_views, views
+from . import approval_views, escalation_views, list_views, notification_views, similar_views, views
 
 app_name = "inbox"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("questions/<int:question_id>/reassign/", views.reassign, name="reassign"),
     path("questions/<int:question_id>/close/", views.close, name="close"),
     path("questions/<int:question_id>/approval-check/", approval_views.question_approval_check, name="approval_check"),
+    path("questions/<int:question_id>/similar/", similar_views.similar_answers_view, name="similar_answers"),
     path("questions/<int:question_id>/withdraw/", approval_views.withdraw, name="withdraw"),
     path("questions/<int:question_id>/escalate/", escalation_views.escalate, name="escalate"),
     path("escalations/", escalation_views.escalation_list, name="escalations"),

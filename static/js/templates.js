@@ -1,5 +1,6 @@
 /*
- * Reply templates: the button [data-template-insert="<picker id>"] inserts the chosen template into the reply box
+ * Reply templates and similar past answers: the button [data-template-insert="<picker id>"] inserts the chosen
+ * template, and [data-insert-text] its own text (a past answer), into the reply box
  * (the picker's data-template-target) at the cursor, replacing only what is selected and keeping the rest; the
  * cursor lands after the inserted text, and the counter and the browser's draft recount it (an "input" event).
  *
@@ -57,6 +58,18 @@
     var option = picker.options[picker.selectedIndex];
     if (field && option) field.value = option.getAttribute("data-template-id") || "";
     picker.value = "";
+    document.body.dispatchEvent(new CustomEvent("replydesk:template-inserted"));
+  });
+
+  // A similar past answer ([data-insert-text], inbox/_similar_answers.html): its text, without its author's
+  // signature, at the cursor. The template field is left as it is: a template changed by the insertion is an edited
+  // template, and a reply that starts from a past answer is checked for approval like typed text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert-text]");
+    if (!button || button.disabled) return;
+    var box = document.getElementById(button.getAttribute("data-insert-target"));
+    if (!box || box.readOnly) return;
+    insertAtCursor(box, button.getAttribute("data-insert-text").replace(/\r\n?/g, "\n"));
     document.body.dispatchEvent(new CustomEvent("replydesk:template-inserted"));
   });
 
