@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .backends import verified_addresses
-from .models import Employee
+from .models import Employee, IssuedEmployeeNumber
 from .numbers import normalize_employee_number, validate_employee_number
 
 # allauth copies a sign-up's address into both columns and cuts it to fit Employee.email without a word (a
@@ -49,6 +49,17 @@ class EmployeeAccountAdapter(DefaultAccountAdapter):
             validate_employee_number(number)
         except ValidationError as error:
             raise ValidationError(error.messages) from None
+        if (
+            IssuedEmployeeNumber.objects.filter(number=number)
+            .exclude(number__in=Employee.objects.values("employee_number"))
+            .exists()
+        ):
+            # The number's employee is gone, and a number is never issued twice (the database refuses it too).
+            raise ValidationError(
+                _("Employee number %(number)s was used before and is never given out again. Ask your supervisor.")
+                % {"number": number},
+                code="number_retired",
+            )
         try:
             return super().clean_username(number, shallow=shallow)
         except ValidationError as error:

@@ -16,7 +16,7 @@ from .mfa import has_totp
 from .models import PRIVILEGED_ROLES, Employee
 
 # The confirmation link proves the mailbox whoever follows it: a pending sign-up, still signed in after signing
-# up, verifies its address from the same browser.
+# up, verifies its address from the same browser. The public check is the customers' page: open to anyone.
 ALWAYS_ALLOWED = {
     "account_logout",
     "set_language",
@@ -24,6 +24,7 @@ ALWAYS_ALLOWED = {
     "accounts:status",
     "javascript-catalog",
     "account_confirm_email",
+    "verification:check",
 }
 MFA_SETUP = {
     "account_reauthenticate",

@@ -149,6 +149,26 @@ class Employee(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
 
+class IssuedEmployeeNumber(models.Model):
+    """Every employee number the desk ever issued, kept after its employee is gone, so none is issued twice.
+
+    Written only by the database (migration 0003's triggers): each INSERT into the employees' table adds its
+    number here, and fails if the number was issued before; a number is never changed (renumbering), nor an issued
+    one removed. A signature seen under an old reply therefore always meant the same person (the public check,
+    verification/).
+    """
+
+    number = models.CharField(_("employee number"), max_length=32, primary_key=True)
+    issued_at = models.DateTimeField(_("issued"))
+
+    class Meta:
+        verbose_name = _("issued employee number")
+        verbose_name_plural = _("issued employee numbers")
+
+    def __str__(self) -> str:
+        return self.number
+
+
 def assign_role(employee: Employee, role: Role) -> None:
     """Make `role` the employee's one role group (administrators are also Django superusers, for the admin).
 

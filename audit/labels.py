@@ -93,6 +93,10 @@ ACTION_LABELS = {
     "listening.stream.budget_spent": pgettext_lazy("audit action", "listening stream stopped: daily budget spent"),
     "listening.hits.found": pgettext_lazy("audit action", "posts found by a listening stream"),
     "listening.hit.noted": pgettext_lazy("audit action", "note for the company written on a listening hit"),
+    "guidelines.version.published": pgettext_lazy("audit action", "social-media guidelines published"),
+    "guidelines.version.acknowledged": pgettext_lazy("audit action", "social-media guidelines accepted"),
+    "guidelines.acknowledgements.exported": pgettext_lazy("audit action", "acceptances of the guidelines exported"),
+    "verification.guide.updated": pgettext_lazy("audit action", "“how to recognise us” block changed"),
 }
 
 

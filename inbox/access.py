@@ -19,8 +19,10 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.access import ANSWERERS
 from accounts.models import Employee, Role
+from guidelines.acceptance import version_required_of
 
 from .errors import (
+    GuidelinesNotAccepted,
     NotAllowedToAnswer,
     NotAllowedToApprove,
     NotAllowedToEscalate,
@@ -76,6 +78,14 @@ def may_answer(employee: Employee, question: Question) -> bool:
 def ensure_may_answer(employee: Employee, question: Question) -> None:
     if not may_answer(employee, question):
         raise NotAllowedToAnswer(str(employee))
+
+
+def ensure_accepted_guidelines(employee: Employee, *, actor: Employee | None = None) -> None:
+    """Nobody claims, is handed or sends a reply before accepting the social-media guidelines in force; `actor` is the
+    supervisor handing a question to `employee`, when it is not their own claim."""
+    required = version_required_of(employee)
+    if required is not None:
+        raise GuidelinesNotAccepted(employee, required.number, own=actor is None or actor.pk == employee.pk)
 
 
 def may_supervise(employee: Employee) -> bool:

@@ -25,7 +25,7 @@ from accounts.models import Employee
 from audit import recorder
 
 from . import notifications
-from .access import approvers_of, ensure_may_approve, versions_of_round
+from .access import approvers_of, ensure_accepted_guidelines, ensure_may_approve, versions_of_round
 from .approval_reasons import Reason
 from .approval_rules import reason_codes, reasons_as_data, reasons_for, text_hash
 from .drafts import close_draft, resumed_lease, withdraw_pending
@@ -190,6 +190,8 @@ def approve(
     if text != original.text:
         if not question.queue.approvers_may_edit:
             raise EditsNotAllowed()
+        # An approver's edit is their words on X: the guidelines apply to them as to anyone who answers.
+        ensure_accepted_guidelines(actor)
         close_draft(original, ReplyDraft.Status.SUPERSEDED, now)
         decided = _new_draft(
             question,

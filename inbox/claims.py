@@ -16,7 +16,7 @@ from audit import recorder
 from replydesk.locks import TransactionLock, transaction_lock
 
 from . import notifications
-from .access import ensure_may_answer, ensure_may_supervise, may_supervise, queues_for
+from .access import ensure_accepted_guidelines, ensure_may_answer, ensure_may_supervise, may_supervise, queues_for
 from .drafts import withdraw_pending
 from .errors import (
     AlreadyClaimed,
@@ -74,6 +74,7 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
 
 def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
     ensure_may_answer(actor, question)
+    ensure_accepted_guidelines(actor)
     _ensure_room_to_hold(question, actor=actor, now=now)
     fields = _claim_fields(actor, now)
     # A holder whose reply awaits approval does not claim it again: a new token and lease would unpause nothing.
@@ -165,6 +166,7 @@ def reassign(
     ensure_may_supervise(actor, question)
     reason = _required(reason)
     ensure_may_answer(to, question)
+    ensure_accepted_guidelines(to, actor=actor)
     held = Question.objects.select_for_update(of=("self",)).select_related("holder").get(pk=question.pk)
     if not held.is_answerable:
         raise QuestionClosed()
@@ -192,6 +194,8 @@ def next_question_for(actor: Employee, *, now: datetime | None = None) -> Questi
     questions instead of queueing behind one row.
     """
     now = now or timezone.now()
+    # Before the pick: someone who may not claim is told so, not that nothing is waiting.
+    ensure_accepted_guidelines(actor)
     candidates = (
         Question.objects.open().free(now).filter(queue__in=queues_for(actor)).order_by("-priority", "created_at", "id")
     )

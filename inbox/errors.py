@@ -59,6 +59,26 @@ class NotAllowedToAnswer(InboxError):
         super().__init__(_("%(number)s may not answer questions in this queue.") % {"number": number})
 
 
+class GuidelinesNotAccepted(InboxError):
+    """The desk's social-media guidelines in force (guidelines.acceptance) are not accepted yet: nobody claims,
+    is handed or sends a reply before they are."""
+
+    def __init__(self, employee, number: int, *, own: bool = True):
+        self.number = number
+        if own:
+            message = _(
+                "First read and accept the desk's social-media guidelines (version %(number)d): open Guidelines in "
+                "the menu. Until then you may read the inbox but not claim questions or send replies. Nothing was "
+                "changed."
+            )
+        else:
+            message = _(
+                "%(employee)s has not accepted the desk's social-media guidelines in force (version %(number)d) and "
+                "cannot be handed a question until they do. Nothing was changed."
+            )
+        super().__init__(message % {"number": number, "employee": employee})
+
+
 class NotAllowedToSupervise(InboxError):
     def __init__(self, number: str):
         super().__init__(

@@ -544,6 +544,8 @@ class Reply(models.Model):
         indexes = [
             models.Index("next_attempt_at", "id", name="reply_queued", condition=models.Q(status="queued")),
             models.Index("sent_at", name="reply_sent_at", condition=models.Q(status="sent")),
+            # The public check (verification/) finds a post of the desk by the id X gave it.
+            models.Index("posted_id", name="reply_posted_id", condition=~models.Q(posted_id="")),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from accounts.models import Employee
 from audit import recorder
 
 from . import approvals
-from .access import ensure_may_answer, ensure_may_supervise
+from .access import ensure_accepted_guidelines, ensure_may_answer, ensure_may_supervise
 from .approval_rules import reasons_for
 from .claims import parse_token
 from .drafts import withdraw_pending
@@ -40,6 +40,8 @@ def send_reply(
     """
     now = now or timezone.now()
     ensure_may_answer(actor, question)
+    # A claim taken before a new version that must be accepted does not let its holder send until they accept it.
+    ensure_accepted_guidelines(actor)
     text = check_reply_text(body, actor.signature)
     token = parse_token(token)
     if template is not None:

@@ -34,6 +34,9 @@ class TransactionLock(IntEnum):
     # One adding-up of an employee week at a time (with the Monday's ordinal): it reads the week's day rows after any
     # refresh of them in progress has committed (reports/rollups.py).
     REPORT_WEEK = 0x4E90_0EEC
+    # One publication of the guidelines at a time: the next version's number and the check that the form was written
+    # from the version in force are read after the previous publication committed (guidelines/services.py).
+    GUIDELINES_PUBLISH = 0x6D1D_E115
 
 
 # The two-key form's first key for every single-flight job; the second is the job name's CRC-32.

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.desk",
                 "inbox.context_processors.overdue_banner",
+                "guidelines.context_processors.must_accept",
             ],
         },
     },
@@ -205,6 +206,11 @@ LOGIN_REDIRECT_URL = "home"
 EMPLOYEE_NUMBER_PATTERN = env_str("EMPLOYEE_NUMBER_PATTERN", r"[A-Z0-9]{2,12}")
 EMPLOYEE_NUMBER_HINT = env_str("EMPLOYEE_NUMBER_HINT", "E042")
 REPLY_SIGNATURE_PREFIX = env_str("REPLY_SIGNATURE_PREFIX", "^")
+# The public check (/check/): how many posts and signatures one address may check per window, counted in the cache.
+PUBLIC_CHECK_RATE = (
+    env_int("PUBLIC_CHECK_LIMIT", 30, minimum=1),
+    timedelta(minutes=env_int("PUBLIC_CHECK_WINDOW_MINUTES", 10, minimum=1)),
+)
 
 ACCOUNT_ADAPTER = "accounts.adapters.EmployeeAccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.EmployeeSignupForm", "login": "accounts.forms.EmployeeLoginForm"}

@@ -4,4 +4,7 @@ from . import views
 
 app_name = "verification"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.check, name="check"),
+    path("guide/edit/", views.edit_guide, name="edit_guide"),
+]

@@ -148,6 +148,8 @@ MATRIX = [
     # Supervisors see every question; employees only those of their queues, others get the 404 of a missing one.
     ("inbox:question", "get", lambda p: [p.question.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
     ("inbox:question", "get", lambda p: [999999], None, signed_in(404, **ANSWERERS_ONLY)),
+    # The compose page's similar past answers: the question page's rule.
+    ("inbox:similar_answers", "get", lambda p: [p.question.pk], None, signed_in(200, employee_b=404, **ANSWERERS_ONLY)),
     # The page's live poll; opened as a page (no HX-Request), it goes to the question.
     (
         "inbox:changes",
@@ -415,6 +417,28 @@ MATRIX = [
         {"note": "Share with the product team"},
         # To the stream's page, at the hit (…/listening/<id>/#hit-<id>).
         signed_in(403, supervisor=302, administrator=302),
+    ),
+    # The guidelines: everyone active reads and accepts them (nothing is published in this cast: there is nothing to
+    # accept, and version 1 does not exist); administrators publish; supervisors, administrators and compliance
+    # officers see and export who accepted which version (an export by POST only).
+    ("guidelines:current", "get", lambda p: [], None, signed_in(200)),
+    ("guidelines:acknowledge", "post", lambda p: [], {}, signed_in(refused(to("guidelines:current")))),
+    ("guidelines:versions", "get", lambda p: [], None, signed_in(200)),
+    ("guidelines:version", "get", lambda p: [1], None, signed_in(404)),
+    ("guidelines:publish", "get", lambda p: [], None, signed_in(403, administrator=200)),
+    ("guidelines:publish", "post", lambda p: [], {}, signed_in(403, administrator=400)),
+    ("guidelines:acknowledgements", "get", lambda p: [], None, signed_in(200, employee_a=403, employee_b=403)),
+    ("guidelines:export", "post", lambda p: [], {}, signed_in(200, employee_a=403, employee_b=403)),
+    # The public check: anyone at all, signed in or not, whatever their account's state; its "how to recognise us"
+    # block is changed by administrators only.
+    ("verification:check", "get", lambda p: [], None, everyone(200)),
+    ("verification:edit_guide", "get", lambda p: [], None, signed_in(403, administrator=200)),
+    (
+        "verification:edit_guide",
+        "post",
+        lambda p: [],
+        {"based_on": "0", "never_ask_en": "We never ask for passwords."},
+        signed_in(403, administrator=to("verification:check")),
     ),
     ("admin:index", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),
     ("admin:inbox_queue_changelist", "get", lambda p: [], None, signed_in(200, **ADMINS_ONLY)),

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +34,18 @@ def test_the_same_number_in_another_case_is_refused_with_a_message(db):
     assert response.status_code == 200
     assert "already" in response.content.decode()
     assert Employee.objects.count() == 1
+
+
+def test_the_number_of_a_deleted_employee_is_refused_with_a_message(db):
+    """Numbers are never issued twice (the database refuses it: tests/verification/test_numbers.py); the sign-up form
+    says so instead of failing."""
+    gone = cast.sign_up("E042")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_employee WHERE id = %s", [gone.pk])
+    response = sign_up("e042", "second@example.com")
+    assert response.status_code == 200
+    assert "never given out again" in response.content.decode()
+    assert not Employee.objects.exists()
 
 
 def test_the_database_refuses_a_differently_cased_twin(db):

@@ -15,7 +15,19 @@ from audit.labels import ACTION_LABELS, action_label
 from inbox.configuration import AUDITED_MODELS, VERBS
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "channels", "inbox", "demo", "replydesk", "quality", "listening", "reports", "guidelines", "verification")
+APPS = (
+    "accounts",
+    "audit",
+    "channels",
+    "inbox",
+    "demo",
+    "replydesk",
+    "quality",
+    "listening",
+    "reports",
+    "guidelines",
+    "verification",
+)
 # The call sites whose code is an f-string, and the codes each can make.
 BUILT_CODES = {
     ("inbox/configuration.py", "obj._meta.label_lower"): {

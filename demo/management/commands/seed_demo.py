@@ -12,11 +12,16 @@ from django.core.management.base import BaseCommand
 
 from accounts import services
 from accounts.models import Employee, Role
+from guidelines import selectors as guidelines_selectors
+from guidelines import services as guidelines
 from inbox import approval_rules, configuration
 from inbox.approval_reasons import DEFAULT_KEYWORDS, PersonalData
 from inbox.models import ApprovalRuleSet, Department, Priority, Queue, ReplyTemplate, RoutingRule, ServiceLevel
 from listening import services as listening
 from listening.models import ListeningStream
+from verification import guide as recognition
+from verification import selectors as check_selectors
+from verification import services as check_services
 
 DEMO_PASSWORD = "replydesk-demo"
 QUEUES = [
@@ -116,6 +121,56 @@ STREAMS = [
     ("レプリ電機の評判", "レプリ電機 -from:{account}", "ja", 500, 2),
     ("Repli Denki (English)", '"Repli Denki" -from:{account}', "en", 300, 2),
 ]
+# The desk's social-media guidelines, version 1 (Markdown). E001, the supervisor and the refunds team's member accept
+# them; E002 does not, so the demo shows an inbox that is read-only until its employee accepts them.
+GUIDELINES_JA = """# X でお客様に返信するときのルール
+
+私たちは会社の公式アカウントとして、誰でも読める場所で返信しています。一つひとつの返信が会社の言葉です。
+
+## 書き方
+- すべての返信に自分の署名（^E001 のような番号）が付きます。デスクが自動で付けるので、消さないでください。
+- 丁寧に、短く、分かりやすく。お客様の言語（日本語または英語）で返信します。
+- 分からないことは推測で答えず、「確認してご連絡します」と伝えて調べます。
+
+## 書いてはいけないこと
+- お客様の個人情報（氏名、住所、電話番号、注文番号など）を公開の返信に書かない。
+- 個人情報が必要なときは、DM かサポートセンター（0120-000-000）へご案内します。
+- 社外秘の情報、未発表の製品、社内の事情。
+- 他社やほかのお客様への批判。
+
+## 難しい場面
+- **議論しない。** お客様が怒っていても、反論や皮肉で返さず、お詫びと次の一歩を伝えます。
+- 苦情、ケガや発火など安全に関わる話、法的な話、報道関係者からの質問は、自分で答えずにエスカレーションします。
+- 迷ったらスーパーバイザーに相談してから送ります。
+
+## 最後に
+送る前にもう一度読み返してください。公開した返信は、削除しても誰かが保存しているかもしれません。
+"""
+GUIDELINES_EN = """# How we answer customers on X
+
+We write as the company's official account, in public, where anyone can read it. Every reply speaks for the company.
+
+## How to write
+- Every reply carries your signature (your number, such as ^E001). The desk adds it; do not remove it.
+- Be polite, short and clear. Answer in the customer's language (Japanese or English).
+- Never guess: if you do not know, say that you will find out, and do.
+
+## Never write
+- A customer's personal data (name, address, phone number, order number) in a public reply. Ask them to send it by DM
+  or to call our support centre (0120-000-000).
+- Confidential information, unannounced products, internal matters.
+- Criticism of other companies or of other customers.
+
+## Difficult moments
+- **Never argue.** However angry the customer, do not answer back or be sarcastic: apologise and say what happens next.
+- Complaints, anything about safety (injury, smoke, fire), legal matters and questions from the press are escalated,
+  not answered by you.
+- When in doubt, ask a supervisor before you send.
+
+## Finally
+Read your reply once more before you send it. A public reply may have been saved by someone even after it is deleted.
+"""
+GUIDELINES_ACCEPTED_BY = ["S001", "E001", "D001"]
 
 
 class Command(BaseCommand):
@@ -167,7 +222,25 @@ class Command(BaseCommand):
                     poll_interval_minutes=interval,
                 )
                 listening.create_stream(chosen, actor=admin)
+        self._recognition_guide(account, admin)
+        self._guidelines(admin)
         self._print_accounts()
+
+    @staticmethod
+    def _guidelines(admin: Employee) -> None:
+        """Version 1 of the social-media guidelines, accepted by everyone who answers in the demo but E002."""
+        if guidelines_selectors.current_version() is None:
+            guidelines.publish_version(
+                actor=admin,
+                body_ja=GUIDELINES_JA,
+                body_en=GUIDELINES_EN,
+                summary="First version / 初版",
+                requires_acknowledgement=True,
+                based_on=0,
+            )
+        version = guidelines_selectors.current_version()
+        for number in GUIDELINES_ACCEPTED_BY:
+            guidelines.acknowledge(Employee.objects.get(employee_number=number), version.number)
 
     @staticmethod
     def _department(row: tuple, admin: Employee) -> Department:
@@ -201,6 +274,24 @@ class Command(BaseCommand):
             services.register_employee(person)
         if role is not None and person.status == Employee.Status.PENDING:
             services.approve_employee(person, actor=admin, role=role, queues=queues)
+
+    @staticmethod
+    def _recognition_guide(account: str, admin: Employee) -> None:
+        """The public check page's "how to recognise us" block, in the demo company's words."""
+        if check_selectors.current_guide() is not None:
+            return
+        texts = recognition.default_texts()
+        texts["official_accounts_ja"] = (
+            f"@{account}（レプリ電機 サポート窓口）\n当社のサポートからの返信は、このアカウントからのみお送りします。"
+            "公式アカウントの一覧は https://example.com/official-accounts に掲載しています。"
+        )
+        texts["official_accounts_en"] = (
+            f"@{account} (Repli Denki support desk)\nReplies from our support come from this account only. Our "
+            "official accounts are listed on https://example.com/official-accounts"
+        )
+        texts["report_fake_ja"] += "\nお電話でのご相談：0120-000-000（9時〜18時）"
+        texts["report_fake_en"] += "\nOr call us on 0120-000-000 (9:00–18:00)."
+        check_services.update_recognition_guide(actor=admin, texts=texts, based_on=0)
 
     def _print_accounts(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password for all: {DEMO_PASSWORD})"))
