@@ -2,9 +2,9 @@
 
 Two roles on PostgreSQL (README, "Database roles"): the owner runs `migrate` and owns every table; the runtime
 role, which web, worker and beat connect as, owns nothing. After every `migrate` (post_migrate) the owner grants
-the runtime role what the desk needs: reading and writing the desk's tables, but on the audit trail's tables
-only SELECT and INSERT. Owning nothing, the runtime role cannot switch the append-only triggers off, drop them,
-replace their function or grant itself more.
+the runtime role what the desk needs: reading and writing the desk's tables, but on the audit trail's tables and
+the desk's other records only SELECT and INSERT. Owning nothing, the runtime role cannot switch the append-only
+triggers off, drop them, replace their function or grant itself more.
 """
 
 import logging
@@ -21,6 +21,17 @@ logger = logging.getLogger(__name__)
 AUDIT_TABLE_PREFIX = "audit_"
 # Django's record of applied migrations: the runtime role reads it, only the owner migrates.
 READ_ONLY_TABLES = frozenset({"django_migrations"})
+# The desk's other records, which their triggers keep from being changed or removed: the runtime role only reads and
+# adds them (a published version of the guidelines and its acceptances, the numbers ever issued, the public check's
+# "how to recognise us" versions).
+RECORD_TABLES = frozenset(
+    {
+        "guidelines_guidelinesversion",
+        "guidelines_guidelinesacknowledgement",
+        "accounts_issuedemployeenumber",
+        "verification_recognitionguide",
+    }
+)
 
 
 def runtime_role() -> str:
@@ -39,8 +50,10 @@ def grant_runtime_role(connection: BaseDatabaseWrapper, role: str) -> int:
         for table in tables:
             quoted = connection.ops.quote_name(table)
             cursor.execute(f"REVOKE ALL ON {quoted} FROM {quoted_role}")
-            if table.startswith(AUDIT_TABLE_PREFIX) or table in READ_ONLY_TABLES:
-                privileges = "SELECT, INSERT" if table.startswith(AUDIT_TABLE_PREFIX) else "SELECT"
+            if table in READ_ONLY_TABLES:
+                privileges = "SELECT"
+            elif table.startswith(AUDIT_TABLE_PREFIX) or table in RECORD_TABLES:
+                privileges = "SELECT, INSERT"
             else:
                 privileges = "SELECT, INSERT, UPDATE, DELETE"
             cursor.execute(f"GRANT {privileges} ON {quoted} TO {quoted_role}")

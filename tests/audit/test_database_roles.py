@@ -15,7 +15,17 @@ from tests import database_roles
 
 pytestmark = pytest.mark.skipif(not database_roles.OWNER, reason="needs the two roles that make test sets up")
 
-TABLES = ("audit_auditentry", "audit_auditseal", "audit_auditcheckpoint", "audit_auditverification")
+TABLES = (
+    "audit_auditentry",
+    "audit_auditseal",
+    "audit_auditcheckpoint",
+    "audit_auditverification",
+    # The desk's other records (audit.grants.RECORD_TABLES).
+    "guidelines_guidelinesversion",
+    "guidelines_guidelinesacknowledgement",
+    "accounts_issuedemployeenumber",
+    "verification_recognitionguide",
+)
 
 
 @pytest.fixture
