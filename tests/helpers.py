@@ -1,6 +1,7 @@
 """Small helpers the tests share: what the audit trail says happened, a clock that moves for questions, and a
 signed-in client."""
 
+import time
 from datetime import timedelta
 
 from django.db.models import F
@@ -49,3 +50,12 @@ def signed_in(person) -> Client:
     client = Client()
     client.force_login(person)
     return client
+
+
+def current_totp_code(secret: str) -> str:
+    """The TOTP code of the current step. (allauth's counters from time begin one step early: that code fails when a
+    step ends between making it and the server checking it, as it did once in CI.)"""
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import hotp_value
+
+    return f"{hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD):06d}"

@@ -2,12 +2,13 @@
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from tests import cast
+from tests.helpers import current_totp_code
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.COMPLIANCE])
@@ -52,7 +53,7 @@ def test_totp_secret_is_stored_encrypted(people):
     TOTP.activate(person, secret)
     stored = Authenticator.objects.get(user=person, type=Authenticator.Type.TOTP).data["secret"]
     assert secret not in stored
-    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    code = current_totp_code(secret)
     assert TOTP(Authenticator.objects.get(user=person, type=Authenticator.Type.TOTP)).validate_code(code)
 
 
@@ -81,7 +82,7 @@ def test_setting_up_totp_through_the_pages_is_audited(people, django_capture_on_
     # thread's sign-in page included (CI saw an EmployeeLoginForm there once).
     secret = page.context_data["form"].secret
     mark = last_entry_id()
-    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    code = current_totp_code(secret)
     # allauth announces the new authenticator after its transaction commits.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("mfa_activate_totp"), {"code": code})

@@ -11,9 +11,9 @@ from inbox import overdue
 from inbox.configuration import save_setting
 from inbox.models import Question, RoutingRule
 from tests import cast
-from tests.helpers import wind_back
+from tests.helpers import current_totp_code, wind_back
 
-from .test_signup_and_approval import SUPERVISOR_SECRET, current_totp_code
+from .test_signup_and_approval import SUPERVISOR_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

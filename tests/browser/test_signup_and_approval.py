@@ -3,19 +3,16 @@
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests import cast
+from tests.helpers import current_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SUPERVISOR_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def current_totp_code(secret: str) -> str:
-    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
 
 
 @pytest.fixture
