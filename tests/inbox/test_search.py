@@ -2,12 +2,6 @@
 an order number, within the person's queues, on PostgreSQL (bigrams on a GIN index) and on the embedded SQLite
 (a substring test), with the inbox's sorts and keyset pages."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from hypothesis import assume, given
@@ -16,8 +10,7 @@ from hypothesis import strategies as st
 from inbox import search, selectors
 from inbox.configuration import save_setting
 from inbox.models import Question, RoutingRule
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.embedded import run_on_embedded_sqlite
 
 
 @pytest.fixture
@@ -341,19 +334,7 @@ print("RESULTS " + json.dumps(results, ensure_ascii=False))
 def sqlite_results(tmp_path_factory):
     """The embedded desk (no DATABASE_URL: SQLite under its own var directory) in a process of its own: migrate,
     ingest, search."""
-    var = tmp_path_factory.mktemp("embedded")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DATABASE_RUNTIME_ROLE", "CELERY_BROKER_URL"}
-    }
-    env.update(DJANGO_SETTINGS_MODULE="replydesk.settings", REPLYDESK_VAR_DIR=str(var), DEBUG="false")
-    done = subprocess.run(
-        [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULTS "))
-    return json.loads(line.removeprefix("RESULTS "))
+    return run_on_embedded_sqlite(SQLITE_PROBE, tmp_path_factory.mktemp("embedded"))
 
 
 def test_the_embedded_desk_finds_the_same_on_sqlite(sqlite_results):

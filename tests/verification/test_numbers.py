@@ -2,12 +2,6 @@
 of a number whose employee row is gone, and any change to the issued numbers, on PostgreSQL and on the embedded
 SQLite alike. Old signatures under old replies stay meaningful (the public check)."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import psycopg
 import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -15,9 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Employee, IssuedEmployeeNumber
 from tests import cast, database_roles
+from tests.embedded import run_on_embedded_sqlite
 from tests.helpers import signed_in
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def refused(sql: str, params=()) -> str:
@@ -152,19 +145,7 @@ print("RESULTS " + json.dumps(results))
 @pytest.fixture(scope="module")
 def sqlite_results(tmp_path_factory):
     """The embedded desk (no DATABASE_URL: SQLite under its own var directory) in a process of its own."""
-    var = tmp_path_factory.mktemp("embedded")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DATABASE_RUNTIME_ROLE", "CELERY_BROKER_URL"}
-    }
-    env.update(DJANGO_SETTINGS_MODULE="replydesk.settings", REPLYDESK_VAR_DIR=str(var), DEBUG="false")
-    done = subprocess.run(
-        [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULTS "))
-    return json.loads(line.removeprefix("RESULTS "))
+    return run_on_embedded_sqlite(SQLITE_PROBE, tmp_path_factory.mktemp("embedded"))
 
 
 def test_the_migration_issues_the_numbers_of_existing_employees_on_sqlite(sqlite_results):
