@@ -50,8 +50,8 @@ def record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
         target_label = target_label or str(target)
-    return AuditEntry.objects.create(
-        **_entry_fields(
+    return _insert_entry(
+        _entry_fields(
             action,
             actor=actor,
             target_type=target_type,
@@ -61,6 +61,34 @@ def record(
             after=after,
         )
     )
+
+
+# The columns of one entry's INSERT, each with the field that converts its value for the database.
+_INSERT_FIELDS = tuple((name, AuditEntry._meta.get_field(name)) for name in ("payload", *RECORD_FIELDS))
+
+
+def _insert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for _name, field in _INSERT_FIELDS)
+    placeholders = ", ".join(["%s"] * len(_INSERT_FIELDS))
+    table = quote(AuditEntry._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {quote(AuditEntry._meta.pk.column)}"  # noqa: S608 (the model's own names)
+
+
+def _insert_entry(fields: dict[str, Any]) -> AuditEntry:
+    """INSERT the entry as AuditEntry.objects.create(**fields) would (each value converted by its own field), as one
+    statement written once: the ORM's model saving and query compiling cost more CPU than the database spends on the
+    row, for the entry every claim and release writes (docs/benchmarks.md, "Claims")."""
+    if not connection.features.can_return_columns_from_insert:
+        return AuditEntry.objects.create(**fields)
+    values = [field.get_db_prep_save(fields[name], connection) for name, field in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), values)
+        (entry_id,) = cursor.fetchone()
+    entry = AuditEntry(id=entry_id, **fields)
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 @dataclass(frozen=True)
@@ -145,7 +173,7 @@ _django_json_default = DjangoJSONEncoder().default
 
 
 def _json_ready_fast(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """`_json_ready`'s result without the JSON round trip, for the flat dicts the worker records.
+    """`_json_ready`'s result without the JSON round trip, for the flat dicts nearly every entry records.
 
     Plain values come back from the round trip unchanged and an exact datetime comes back as what
     DjangoJSONEncoder makes of it, so both are taken as they are; anything else (floats, nested data,
@@ -188,8 +216,8 @@ def _entry_fields(
         "target_type": target_type,
         "target_id": target_id,
         "target_label": target_label[:200],
-        "before": _json_ready(before),
-        "after": _json_ready(after),
+        "before": _json_ready_fast(before),
+        "after": _json_ready_fast(after),
         "source_address": context.source_address,
         "request_id": context.request_id,
     }

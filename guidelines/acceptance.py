@@ -6,7 +6,7 @@ did not require acceptance leaves everyone who accepted an earlier one free to g
 (a fresh install) nothing is required.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from accounts.models import Employee
 
@@ -18,21 +18,22 @@ def newest_required() -> GuidelinesVersion | None:
     return GuidelinesVersion.objects.filter(requires_acknowledgement=True).order_by("-number").first()
 
 
-def version_required_of(employee: Employee) -> GuidelinesVersion | None:
-    """The version `employee` must still accept before claiming or sending, or None when they may answer.
+def rules_unaccepted_by(employee: Employee) -> QuerySet[GuidelinesVersion]:
+    """The version in force when `employee` has not accepted it, else no row: the rule as a query, which the claim
+    states as a condition of its conditional UPDATE (NOT EXISTS), so that it costs no statement of its own.
 
-    One query on the claim's hot path: the newest required version (a partial index), with whether the employee
-    acknowledged it or a later one (the acknowledgements' unique index starts with the employee)."""
+    The newest required version is found on a partial index; whether the employee acknowledged it or a later one
+    on the acknowledgements' unique index, which starts with the employee."""
+    newest = GuidelinesVersion.objects.filter(requires_acknowledgement=True).order_by("-number").values("pk")[:1]
     accepted = GuidelinesAcknowledgement.objects.filter(employee=employee, version__number__gte=OuterRef("number"))
-    required = (
-        GuidelinesVersion.objects.filter(requires_acknowledgement=True)
-        .order_by("-number")
-        # Never the bodies: the text is read on the guidelines page, not before every claim.
-        .only("pk", "number", "requires_acknowledgement")
-        .annotate(accepted=Exists(accepted))
-        .first()
-    )
-    return None if required is None or required.accepted else required
+    return GuidelinesVersion.objects.filter(pk=Subquery(newest)).exclude(Exists(accepted))
+
+
+def version_required_of(employee: Employee) -> GuidelinesVersion | None:
+    """The version `employee` must still accept before claiming or sending, or None when they may answer (one
+    query)."""
+    # Never the bodies: the text is read on the guidelines page, not before every claim or send.
+    return rules_unaccepted_by(employee).only("pk", "number", "requires_acknowledgement").first()
 
 
 def has_accepted_rules_in_force(employee: Employee) -> bool:

@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.access import ANSWERERS
 from accounts.models import Employee, Role
-from guidelines.acceptance import version_required_of
+from guidelines.acceptance import rules_unaccepted_by, version_required_of
 
 from .errors import (
     GuidelinesNotAccepted,
@@ -80,12 +80,42 @@ def ensure_may_answer(employee: Employee, question: Question) -> None:
         raise NotAllowedToAnswer(str(employee))
 
 
+def answerable_by(employee: Employee) -> Q:
+    """may_answer as a condition on question rows: the claim states it in its conditional UPDATE, so that the
+    access check costs no statement of its own and is read from the row as it is then, not from the caller's copy.
+    The role is the employee's own (no row decides it); tests/inbox/test_access_rule.py holds the two together."""
+    if not employee.has_role(*ANSWERERS):
+        return Q(pk__in=[])
+    queue_granted = Exists(
+        QueueUserObjectPermission.objects.filter(
+            user=employee, permission__codename=ANSWER_QUEUE, content_object_id=OuterRef("queue_id")
+        )
+    )
+    escalated = Q(department__isnull=False)
+    if may_supervise(employee):
+        department_worked = escalated
+    else:
+        department_worked = escalated & Exists(
+            DepartmentUserObjectPermission.objects.filter(
+                user=employee, permission__codename=HANDLE_DEPARTMENT, content_object_id=OuterRef("department_id")
+            )
+        )
+    # After the acknowledgement (status escalated) the department alone answers: the queue's grant no longer does.
+    queue_answers = Q(department__isnull=True) | ~Q(status=Question.Status.ESCALATED)
+    return department_worked | (queue_answers & queue_granted)
+
+
 def ensure_accepted_guidelines(employee: Employee, *, actor: Employee | None = None) -> None:
     """Nobody claims, is handed or sends a reply before accepting the social-media guidelines in force; `actor` is the
     supervisor handing a question to `employee`, when it is not their own claim."""
     required = version_required_of(employee)
     if required is not None:
         raise GuidelinesNotAccepted(employee, required.number, own=actor is None or actor.pk == employee.pk)
+
+
+def has_accepted_guidelines(employee: Employee) -> Exists:
+    """ensure_accepted_guidelines as a condition (for the claim's conditional UPDATE): nothing left to accept."""
+    return ~Exists(rules_unaccepted_by(employee))
 
 
 def may_supervise(employee: Employee) -> bool:

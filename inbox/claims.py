@@ -5,10 +5,15 @@ number of employees pressing "claim" at once exactly one wins and the rest are t
 """
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from accounts.models import Employee
@@ -16,7 +21,15 @@ from audit import recorder
 from replydesk.locks import TransactionLock, transaction_lock
 
 from . import notifications
-from .access import ensure_accepted_guidelines, ensure_may_answer, ensure_may_supervise, may_supervise, queues_for
+from .access import (
+    answerable_by,
+    ensure_accepted_guidelines,
+    ensure_may_answer,
+    ensure_may_supervise,
+    has_accepted_guidelines,
+    may_supervise,
+    queues_for,
+)
 from .drafts import withdraw_pending
 from .errors import (
     AlreadyClaimed,
@@ -28,19 +41,28 @@ from .errors import (
     ReasonRequired,
 )
 from .models import CHANGED, RELEASED_CLAIM, Question, Queue
+from .prepared import PreparedUpdate
 
 
 def _lease_end(now: datetime) -> datetime:
     return now + settings.CLAIM_LEASE
 
 
-def _refusal(question_id: int, actor: Employee) -> Exception:
-    current = Question.objects.select_related("holder").get(pk=question_id)
+def _refuse(question_id: int, actor: Employee, now: datetime) -> NoReturn:
+    """Why the claim's conditional UPDATE changed nothing. Asked only then, of the row as it is now, in the order a
+    person is told: may not answer this queue, guidelines not accepted, at the hold limit, then the question's own
+    state (closed, awaiting approval, someone else's)."""
+    current = Question.objects.select_related("holder", "department").get(pk=question_id)
+    ensure_may_answer(actor, current)
+    ensure_accepted_guidelines(actor)
+    # Still under the employee's claims lock: the count is the one the UPDATE saw, unless a claim ended since.
+    if not may_supervise(actor) and _others_held(actor, question_id, now).count() >= settings.CLAIM_HOLD_LIMIT:
+        raise HoldLimitReached(settings.CLAIM_HOLD_LIMIT)
     if not current.is_answerable:
-        return QuestionClosed()
+        raise QuestionClosed()
     if current.awaiting_approval and current.holder_id == actor.pk:
-        return AwaitingApproval()
-    return AlreadyClaimed(current.holder, current.lease_ends)
+        raise AwaitingApproval()
+    raise AlreadyClaimed(current.holder, current.lease_ends)
 
 
 def _apply(question: Question, fields: dict) -> None:
@@ -73,34 +95,103 @@ def claim(question: Question, *, actor: Employee, now: datetime | None = None) -
 
 
 def _claim(question: Question, *, actor: Employee, now: datetime) -> Question:
-    ensure_may_answer(actor, question)
-    ensure_accepted_guidelines(actor)
-    _ensure_room_to_hold(question, actor=actor, now=now)
+    """One conditional UPDATE states everything a claim needs (_claimable), so that a claim that succeeds costs that
+    statement and its audit entry; a claim it refuses is explained afterwards (_refuse)."""
+    limited = not may_supervise(actor)
+    if limited:
+        # The hold limit counts what the employee holds: their claims take a lock of their own first, so that two
+        # claims at once cannot both see room for one more. The UPDATE is a statement of its own after it, so its
+        # snapshot (READ COMMITTED) includes the claim that held the lock before.
+        transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
     fields = _claim_fields(actor, now)
-    # A holder whose reply awaits approval does not claim it again: a new token and lease would unpause nothing.
-    won = (
-        Question.objects.answerable()
-        .free_or_held_by(actor, now)
-        .filter(pk=question.pk, awaiting_approval=False)
-        .update(**fields, **CHANGED)
+    values = _ClaimValues(
+        question_id=question.pk,
+        actor_id=actor.pk,
+        now=now,
+        lease_ends=fields["lease_ends"],
+        token=fields["claim_token"],
+        hold_limit=settings.CLAIM_HOLD_LIMIT,
     )
-    if won != 1:
-        raise _refusal(question.pk, actor)
+    if _CLAIM.execute(actor, values) != 1:
+        _refuse(question.pk, actor, now)
     # The UPDATE wrote exactly these; setting them here saves re-reading the row (and its customer, for the label).
     _apply(question, fields)
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question
 
 
-def _ensure_room_to_hold(question: Question, *, actor: Employee, now: datetime) -> None:
-    """An employee holds at most CLAIM_HOLD_LIMIT questions at once (claiming one they hold already renews it);
-    supervisors are exempt. The employee's claims take a lock of their own first, so that two claims at once
-    cannot both see room for one more."""
-    if may_supervise(actor):
-        return
-    transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
-    if Question.objects.held_by(actor, now).exclude(pk=question.pk).count() >= settings.CLAIM_HOLD_LIMIT:
-        raise HoldLimitReached(settings.CLAIM_HOLD_LIMIT)
+@dataclass(frozen=True)
+class _ClaimValues:
+    """What changes from one claim to the next in the claim's UPDATE."""
+
+    question_id: int
+    actor_id: int
+    now: datetime
+    lease_ends: datetime
+    token: uuid.UUID
+    hold_limit: int
+
+
+def _claimable(actor: Employee, values: _ClaimValues) -> tuple[QuerySet[Question], dict]:
+    """The claim's conditional UPDATE (rows and new values), built from the rules where they are defined: the
+    question answerable and free (or already the actor's, which renews it), no reply of theirs awaiting approval,
+    the actor allowed to answer it (access.answerable_by, read from the row, not from the caller's copy), the
+    guidelines in force accepted, and, below the supervisors, fewer than CLAIM_HOLD_LIMIT other questions held."""
+    rows = (
+        Question.objects.answerable()
+        .free_or_held_by(values.actor_id, values.now)
+        # A holder whose reply awaits approval does not claim it again: a new token and lease would unpause nothing.
+        .filter(answerable_by(actor), has_accepted_guidelines(actor), pk=values.question_id, awaiting_approval=False)
+    )
+    if not may_supervise(actor):
+        others = _others_held(values.actor_id, values.question_id, values.now).order_by().values("holder")
+        count = Subquery(others.annotate(count=Count("pk")).values("count"))
+        rows = rows.filter(LessThan(Coalesce(count, 0), values.hold_limit))
+    changes = {
+        "holder_id": values.actor_id,
+        "claimed_at": values.now,
+        "lease_ends": values.lease_ends,
+        "claim_token": values.token,
+        **CHANGED,
+    }
+    return rows, changes
+
+
+def _others_held(actor: Employee | int, question_id: int, now: datetime) -> QuerySet[Question]:
+    """What counts towards an employee's hold limit when they claim `question_id` (claiming one they hold already
+    renews it): CLAIM_HOLD_LIMIT at most; supervisors are exempt."""
+    return Question.objects.held_by(actor, now).exclude(pk=question_id)
+
+
+_CLAIM = PreparedUpdate(
+    _claimable,
+    _ClaimValues(
+        question_id=-7_000_000_001,
+        actor_id=-7_000_000_002,
+        now=datetime(1901, 1, 1, tzinfo=UTC),
+        lease_ends=datetime(1902, 2, 2, tzinfo=UTC),
+        token=uuid.UUID(int=7_000_000_003),
+        hold_limit=-7_000_000_004,
+    ),
+    actor_id="actor_id",
+    optional=("hold_limit",),  # supervisors are exempt
+)
+
+
+@dataclass(frozen=True)
+class _ReleaseValues:
+    question_id: int
+    actor_id: int
+
+
+def _releasable(actor: Employee, values: _ReleaseValues) -> tuple[QuerySet[Question], dict]:
+    """The release's conditional UPDATE: the question, if `actor` holds it still."""
+    return Question.objects.filter(pk=values.question_id, holder=values.actor_id), {**RELEASED_CLAIM, **CHANGED}
+
+
+_RELEASE = PreparedUpdate(
+    _releasable, _ReleaseValues(question_id=-7_000_000_001, actor_id=-7_000_000_002), actor_id="actor_id"
+)
 
 
 @transaction.atomic(durable=True)
@@ -126,8 +217,7 @@ def renew(question: Question, *, actor: Employee, token: uuid.UUID | str, now: d
 @transaction.atomic(durable=True)
 def release(question: Question, *, actor: Employee) -> Question:
     """Give the question back to the queue (withdrawing the holder's reply if it awaits approval)."""
-    won = Question.objects.filter(pk=question.pk, holder=actor).update(**RELEASED_CLAIM, **CHANGED)
-    if won != 1:
+    if _RELEASE.execute(actor, _ReleaseValues(question_id=question.pk, actor_id=actor.pk)) != 1:
         raise ClaimLost()
     _apply(question, RELEASED_CLAIM)
     recorder.record("inbox.question.released", actor=actor, target=question, before={"holder": str(actor)})
@@ -194,15 +284,20 @@ def next_question_for(actor: Employee, *, now: datetime | None = None) -> Questi
     questions instead of queueing behind one row.
     """
     now = now or timezone.now()
-    # Before the pick: someone who may not claim is told so, not that nothing is waiting.
-    ensure_accepted_guidelines(actor)
     candidates = (
-        Question.objects.open().free(now).filter(queue__in=queues_for(actor)).order_by("-priority", "created_at", "id")
+        Question.objects.open()
+        .free(now)
+        .filter(queue__in=queues_for(actor))
+        .order_by("-priority", "created_at", "id")
+        # The customer names the question in the claim's audit entry: read with it, not in a query of its own.
+        .select_related("customer")
     )
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     picked = candidates.first()
     if picked is None:
+        # Someone who may not claim is told so, not that nothing is waiting (a pick is refused by _claim itself).
+        ensure_accepted_guidelines(actor)
         return None
     return _claim(picked, actor=actor, now=now)
 

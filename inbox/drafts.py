@@ -26,13 +26,20 @@ def close_draft(draft: ReplyDraft, status: str, now: datetime) -> None:
     draft.status, draft.closed_at = status, now
 
 
+def _pending_draft_locked(question: Question) -> ReplyDraft | None:
+    """The question's waiting draft, locked for the change. At most one exists (the unique index
+    one_pending_draft_per_question), so no ordering: `.first()`'s ORDER BY and LIMIT cost every release more CPU
+    than the lookup itself (docs/benchmarks.md, "Claims")."""
+    return next(iter(ReplyDraft.objects.select_for_update().filter(question=question, status=PENDING)), None)
+
+
 def withdraw_pending(question: Question, *, actor: Employee | None, reason: str, now: datetime) -> ReplyDraft | None:
     """Part of a change that ends the author's claim or the question (release, force-release, reassign, close,
     suspension): the waiting draft, if any, is withdrawn with it. The caller clears `awaiting_approval`. `reason` is a
     supervisor's; empty when the author withdraws their own."""
     if not connection.in_atomic_block:
         raise RuntimeError("withdraw_pending runs inside the transaction of the change that ends the claim")
-    draft = ReplyDraft.objects.select_for_update().filter(question=question, status=PENDING).first()
+    draft = _pending_draft_locked(question)
     if draft is None:
         return None
     close_draft(draft, ReplyDraft.Status.WITHDRAWN, now)
@@ -48,7 +55,7 @@ def withdraw_pending(question: Question, *, actor: Employee | None, reason: str,
 def mark_stale(question: Question, *, new_post_id: str, now: datetime) -> ReplyDraft | None:
     """Part of ingestion's transaction: the customer wrote again while a reply waited for approval. The approval
     would answer a conversation the approver never saw, so the draft goes back to its author with the new post."""
-    draft = ReplyDraft.objects.select_for_update().filter(question=question, status=PENDING).first()
+    draft = _pending_draft_locked(question)
     if draft is None:
         return None
     close_draft(draft, ReplyDraft.Status.STALE, now)

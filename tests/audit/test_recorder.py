@@ -55,20 +55,15 @@ def test_each_action_writes_exactly_one_entry(people, name):
     assert actions_since(mark) == [code]
 
 
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", [n for n in ACTIONS if n != "sign_up"])
-def test_an_action_whose_entry_cannot_be_written_changes_nothing(people, monkeypatch, name):
+def test_an_action_whose_entry_cannot_be_written_changes_nothing(people, name):
     action, _code = ACTIONS[name]
     before = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
     grants_before = sorted(queues_for(people.employee_a).values_list("pk", flat=True))
-
-    def broken_insert(*args, **kwargs):
-        raise DatabaseError("audit table unavailable")
-
-    monkeypatch.setattr(AuditEntry.objects, "create", broken_insert)
     mark = last_entry_id()
-    with pytest.raises(DatabaseError):
+    with database_roles.audit_inserts_fail(), pytest.raises(DatabaseError):
         action(people)
-    monkeypatch.undo()
     after = {e.pk: (e.status, e.session_generation, e.role) for e in Employee.objects.all()}
     assert after == before
     assert sorted(queues_for(people.employee_a).values_list("pk", flat=True)) == grants_before
@@ -237,3 +232,62 @@ def test_record_many_whose_insert_fails_leaves_nothing_behind(people):
     with database_roles.audit_inserts_fail(), pytest.raises(DatabaseError), transaction.atomic():
         recorder.record_many("inbox.question.poked", [entry])
     assert actions_since(mark) == []
+
+
+def test_record_writes_the_row_and_record_the_orm_would_have(people, monkeypatch):
+    """record() builds the values without a JSON round trip and inserts them with one statement of its own: the
+    columns and the canonical record (the bytes the hash chain covers) are those AuditEntry.objects.create wrote
+    from the round-tripped values before."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from audit.context import RequestContext, bind_request_context, unbind_request_context
+
+    moment = dt.datetime(2026, 12, 7, 20, 1, 2, 345678, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    question_like = people.queue_a
+    cases = [
+        {"actor": people.employee_a, "target": question_like, "after": {"lease_ends": moment}},
+        {"actor": people.employee_a, "target": question_like, "before": {"holder": "E100"}},
+        {"actor": None, "target_type": "t", "target_id": "1", "target_label": "«ünïcødé» " + "x" * 300},
+        {
+            "actor": people.supervisor,
+            "before": {"rate": 1.5, "nested": {"b": [1, (2, 3)]}, 3: "int key", "flag": True, "none": None},
+            "after": {"day": dt.date(2026, 11, 25), "amount": Decimal("1.10"), "at": moment.replace(microsecond=0)},
+        },
+    ]
+    columns = ("created_at", "actor", "actor_number", "action", "target_type", "target_id", "target_label")
+    columns += ("before", "after", "source_address", "request_id", "payload")
+    for context in (RequestContext(), RequestContext(source_address="203.0.113.7", request_id="req-1")):
+        token = bind_request_context(context)
+        try:
+            for case in cases:
+                with transaction.atomic():
+                    written = recorder.record("test.recorded", **case)
+                    target = case.get("target")
+                    fields = {
+                        "created_at": moment,
+                        "actor_id": case["actor"].pk if case["actor"] else None,
+                        "actor_number": str(case["actor"]) if case["actor"] else recorder.SYSTEM_ACTOR,
+                        "action": "test.recorded",
+                        "target_type": target._meta.label_lower if target else case.get("target_type", ""),
+                        "target_id": str(target.pk) if target else case.get("target_id", ""),
+                        "target_label": (str(target) if target else case.get("target_label", ""))[:200],
+                        # The round trip the recorder used to make.
+                        "before": recorder._json_ready(case.get("before")),
+                        "after": recorder._json_ready(case.get("after")),
+                        "source_address": context.source_address,
+                        "request_id": context.request_id,
+                    }
+                    reference = AuditEntry.objects.create(payload=recorder.entry_payload(fields), **fields)
+                mine, theirs = (
+                    AuditEntry.objects.filter(pk=pk).values(*columns).get() for pk in (written.pk, reference.pk)
+                )
+                assert mine["payload"].encode() == theirs["payload"].encode()
+                assert mine == theirs
+                assert written.pk < reference.pk and not written._state.adding
+                assert {c: getattr(written, "actor_id" if c == "actor" else c) for c in columns} == mine
+        finally:
+            unbind_request_context(token)
