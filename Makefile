@@ -31,7 +31,7 @@ test-explore: $(VENV)/.dev-installed
 
 # The benchmarks (docs/benchmarks.md): minutes each, on PostgreSQL at 127.0.0.1 (BENCH_DATABASE_URL) with a
 # database of their own; not part of `make test`. One at a time: they measure the same machine.
-BENCHES := claims inbox sweep audit ingest live search approvals quality reports
+BENCHES := claims inbox sweep audit ingest live search approvals quality reports similar day
 bench: $(VENV)/.dev-installed
 	@set -e; for name in $(BENCHES); do echo "==> bench/$$name.py"; $(BIN)/python bench/$$name.py; done
 
