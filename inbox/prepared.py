@@ -10,7 +10,7 @@ values in their places: the SQL is the ORM's own, the rules stay where they are 
 import dataclasses
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -66,9 +66,19 @@ class PreparedUpdate:
             return cursor.rowcount
 
     def _compile(self, actor: Employee) -> _Compiled:
-        stand_in = Employee(pk=getattr(self.stand_ins, self.actor_id), status=actor.status)
+        """The statement built for the stand-ins, and checked against one built for other stand-ins: a build that put
+        anything of its own actor or values into the statement other than through the values' places (a list of the
+        actor's departments read in Python, say) would otherwise be served to everyone who shares a role."""
+        compiled = self._compile_for(actor, self.stand_ins)
+        again = self._compile_for(actor, _other_stand_ins(self.stand_ins))
+        if compiled != again:
+            raise RuntimeError(f"the prepared UPDATE depends on more than its values: {compiled.sql}")
+        return compiled
+
+    def _compile_for(self, actor: Employee, stand_ins: Any) -> _Compiled:
+        stand_in = Employee(pk=getattr(stand_ins, self.actor_id), status=actor.status)
         stand_in.role = actor.role  # the cached property, as the actor has it, without reading the groups
-        rows, changes = self.build(stand_in, self.stand_ins)
+        rows, changes = self.build(stand_in, stand_ins)
         # What QuerySet.update does before it executes.
         query = rows.query.chain(UpdateQuery)
         query.add_update_values(changes)
@@ -77,12 +87,29 @@ class PreparedUpdate:
             sql, params = query.get_compiler(connection.alias).as_sql()
         except EmptyResultSet:
             return _Compiled(sql=None, params=())
-        slots = {value: name for name, value in _database_values(self.stand_ins).items()}
+        slots = {value: name for name, value in _database_values(stand_ins).items()}
         placed = tuple(_Slot(slots[p]) if _is_stand_in(p, slots) else p for p in params)
         missing = set(slots.values()) - self.optional - {p.name for p in placed if isinstance(p, _Slot)}
         if missing:
             raise RuntimeError(f"the prepared UPDATE has no place for {sorted(missing)}: {sql}")
         return _Compiled(sql=sql, params=placed)
+
+
+def _other_stand_ins(values: Any) -> Any:
+    """Stand-ins as unlikely as `values` and different from each of them."""
+
+    def other(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value - 1_000
+        if isinstance(value, datetime):
+            return value + timedelta(days=1)
+        if isinstance(value, uuid.UUID):
+            return uuid.UUID(int=(value.int + 1) % 2**128)
+        return value
+
+    return dataclasses.replace(values, **{f.name: other(getattr(values, f.name)) for f in dataclasses.fields(values)})
 
 
 def _database_values(values: Any) -> dict[str, Any]:

@@ -47,14 +47,15 @@ def test_a_claim_is_the_lock_the_update_and_its_entry_and_a_release_three_statem
     assert len(statements(captured)) == 3, statements(captured)
 
 
-def test_next_question_is_the_pick_the_lock_the_update_and_its_entry(people, questions):
-    """Each rule once: the guidelines are in the UPDATE, not asked before the pick as well."""
+def test_next_question_is_the_lock_the_pick_the_update_and_its_entry(people, questions):
+    """Each rule once: the guidelines are in the UPDATE, not asked before the pick as well. The employee's claims lock
+    comes before the pick's row lock, in the order claim() takes them (else the two could deadlock)."""
     assert people.employee_a.role == Role.EMPLOYEE
     with CaptureQueriesContext(connection) as captured:
         picked = claims.next_question_for(people.employee_a)
     done = statements(captured)
     assert picked.pk == questions[0].pk and len(done) == 4, "\n".join(done)
-    assert "FOR UPDATE" in done[0] and "pg_advisory_xact_lock" in done[1] and done[2].startswith("UPDATE")
+    assert "pg_advisory_xact_lock" in done[0] and "FOR UPDATE" in done[1] and done[2].startswith("UPDATE")
 
 
 def test_next_question_before_accepting_the_guidelines_says_so_whether_or_not_one_waits(people, questions):

@@ -2,6 +2,8 @@
 escaped as the templates were, and with the same queries for one row as for a full page (the rows read only the
 columns the selector fetches: a column it left out would cost a query per row)."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -83,7 +85,8 @@ def test_the_rows_speak_japanese(people, every_kind_of_row):
     page = inbox_page(signed_in(people.employee_a, **{"Accept-Language": "ja"}))
     assert '<span class="qrow-holder free">未担当</span>' in page
     assert "返金チーム へエスカレーション（お客様に未連絡）" in page
-    assert "待ち時間 1 分未満" in page and "すべて表示" in page
+    # The wait's words, not its length: the fixture's work may take a minute on a loaded machine.
+    assert re.search(r'<span class="waited" title="[^"]+">待ち時間 ', page) and "すべて表示" in page
 
 
 def test_what_a_customer_wrote_is_escaped(people, routed_to_a, ask):
@@ -98,4 +101,4 @@ def test_a_row_of_a_closed_question_says_when_it_was_asked(people, routed_to_a, 
     close_question(question, actor=people.supervisor, reason="Spam")
     page = inbox_page(signed_in(people.employee_a), "?status=closed")
     assert '<span class="badge closed">Closed</span>' in page
-    assert "asked less than a minute ago" in page and ">free<" not in page
+    assert re.search(r'<span class="asked" title="[^"]+">asked [^<]+ ago</span>', page) and ">free<" not in page
