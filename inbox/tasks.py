@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from channels.base import Channel
+from channels.base import Channel, RateLimited, TemporaryChannelError
 from channels.x import x_channel_from_settings
 from replydesk.locks import single_flight
 
@@ -26,18 +26,37 @@ def _channel() -> Channel | None:
         return None
 
 
+# A poll that X failed (a 5xx, a dropped connection) is tried again this soon rather than at the next beat: the
+# questions it would have brought in would otherwise wait a whole poll interval more (docs/benchmarks.md, "A day at
+# Twelpforce scale"). A rate limit is not retried early: the cursor's pause says when X allows the next call.
+POLL_RETRY_SECONDS = 5
+
+
 @shared_task(ignore_result=True)
 def poll_mentions() -> None:
     """Single-flight: a poll still paging through a deep backlog makes the next one a no-op."""
     channel = _channel()
     if channel is None:
         return
-    with single_flight(worker_health.POLL) as acquired:
-        if not acquired:
-            return
-        with worker_health.reporting(worker_health.POLL) as outcome:
-            result = ingest.ingest_mentions(channel)
-            outcome.update(asdict(result))
+    try:
+        with single_flight(worker_health.POLL) as acquired:
+            if not acquired:
+                return
+            with worker_health.reporting(worker_health.POLL) as outcome:
+                result = ingest.ingest_mentions(channel)
+                outcome.update(asdict(result))
+    except RateLimited:
+        raise
+    except TemporaryChannelError:
+        _poll_again_soon()
+        raise
+
+
+def _poll_again_soon() -> None:
+    try:
+        poll_mentions.apply_async(countdown=POLL_RETRY_SECONDS, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: the next beat polls anyway
+        logger.warning("Could not schedule an early poll after a failed one; the next beat polls", exc_info=True)
 
 
 def enqueue_delivery(reply_id: int) -> None:

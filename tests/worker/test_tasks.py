@@ -1,10 +1,13 @@
 """The tasks as beat runs them: single-flight polling, X's rate-limit reset honoured, health noted."""
 
+import json
 import threading
 
 import pytest
+import redis
+from django.conf import settings
 
-from channels.base import RateLimited
+from channels.base import RateLimited, TemporaryChannelError
 from inbox import tasks
 from inbox.models import MentionCursor, Question, WorkerRun
 from replydesk.locks import single_flight
@@ -69,3 +72,43 @@ def test_the_sweep_task_notes_its_outcome_for_the_health_panel(desk):
         "escalations_resolve_warned": 0,
         "mailed": 0,
     }
+
+
+def _queued_polls(broker) -> int:
+    """poll_mentions messages waiting in this process's default queue (which no worker of this test reads)."""
+    return sum(
+        1
+        for message in broker.lrange(settings.CELERY_TASK_DEFAULT_QUEUE, 0, -1)
+        if json.loads(message)["headers"]["task"] == "inbox.tasks.poll_mentions"
+    )
+
+
+@pytest.mark.parametrize("kind", ["server_error", "drop"])
+def test_a_poll_that_x_failed_is_tried_again_within_seconds_not_at_the_next_beat(desk, fake_x, kind):
+    fake_x.mention("sato", "Where is my order?")
+    fake_x.faults.queue(kind, path_prefix="/2/users")
+    with redis.Redis.from_url(settings.CELERY_BROKER_URL) as broker:
+        broker.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        try:
+            with pytest.raises(TemporaryChannelError):
+                tasks.poll_mentions()
+            assert _queued_polls(broker) == 1
+            message = json.loads(broker.lrange(settings.CELERY_TASK_DEFAULT_QUEUE, 0, -1)[0])
+            assert message["headers"]["eta"] is not None
+        finally:
+            broker.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    # What the early poll does when it runs: the question comes in.
+    tasks.poll_mentions()
+    assert Question.objects.count() == 1
+
+
+def test_a_rate_limited_poll_is_not_tried_again_early(desk, fake_x):
+    fake_x.faults.queue("rate_limit", path_prefix="/2/users")
+    with redis.Redis.from_url(settings.CELERY_BROKER_URL) as broker:
+        broker.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        try:
+            with pytest.raises(RateLimited):
+                tasks.poll_mentions()
+            assert _queued_polls(broker) == 0
+        finally:
+            broker.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
