@@ -17,6 +17,9 @@ replies posted twice, double claims, audit verification.
     .venv/bin/python bench/day.py                       # 10 minutes of the peak hour, one web server, one worker
     .venv/bin/python bench/day.py --web 2 --workers 2   # the scale-out shape of docker-compose
     .venv/bin/python bench/day.py --minutes 2 --employees 60 --answerers 20    # a quick look
+
+It empties the desk's tables and the Redis database of BENCH_REDIS_URL (the benchmarks' own, as every benchmark
+does with its database) before it starts.
 """
 
 import argparse

@@ -267,7 +267,10 @@ async def work_on(day: Day, browser: Browser, question_id: int) -> None:
     live_url = await watch(browser, question_id, live_url, until=writing_until, posted_before=None)
     posted_before = len(POSTED.findall(body))
     needs_approval = day.rng.random() < day.config["approval_share"]
-    text = day.rng.choice(REPLIES["approval" if needs_approval else "ja"]).format(marker=f"[{question_id}]")
+    # A marker of its own in every reply: X refuses a post that repeats an earlier one word for word (the same
+    # question's second round would otherwise be refused, as the fake X does).
+    marker = f"[{question_id}.{len(day.sent) + 1}]"
+    text = day.rng.choice(REPLIES["approval" if needs_approval else "ja"]).format(marker=marker)
     status, _, location = await browser.request(
         "send reply", "POST", f"{path}send/", data={"token": token.group(1), "body": text}, ok=(302,)
     )
