@@ -19,43 +19,14 @@ from typing import Any
 
 from django.db import connection
 
+from .canonical import RECORD_FIELDS
 from .models import AuditEntry, AuditSeal
 
-ROW = (
-    "seq",
-    "entry_id",
-    "prev_hash",
-    "hash",
-    "sealed_at",
-    "present",
-    "payload",
-    "created_at",
-    "created_iso",
-    "actor_id",
-    "actor_number",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "before",
-    "after",
-    "source_address",
-    "request_id",
-)
-# The entry's columns as the ORM's values() names them (audit.canonical.RECORD_FIELDS, payload, id).
-_ENTRY_COLUMNS = (
-    "created_at",
-    "actor_id",
-    "actor_number",
-    "action",
-    "target_type",
-    "target_id",
-    "target_label",
-    "before",
-    "after",
-    "source_address",
-    "request_id",
-)
+# The entry's columns as the ORM's values() names them: the record's fields (audit.canonical), besides payload and id.
+_ENTRY_COLUMNS = RECORD_FIELDS
+# What each row holds: the seal, then its entry, with the entry's time also as text (created_iso).
+ROW = ("seq", "entry_id", "prev_hash", "hash", "sealed_at", "present", "payload", "created_at", "created_iso")
+ROW = (*ROW, *RECORD_FIELDS[1:])
 BATCH = 5_000
 
 

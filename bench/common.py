@@ -224,6 +224,19 @@ def maintain(*statements: str) -> None:
             session.execute(statement)
 
 
+def stop_process(process: subprocess.Popen, *, grace_seconds: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `grace_seconds`: what every benchmark does with the servers
+    and workers it started."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def timed() -> Iterator[dict]:
     """`with timed() as t: ...` then t["seconds"]."""

@@ -28,7 +28,6 @@ import json
 import multiprocessing
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -38,7 +37,18 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from common import ROOT, bench_env, bench_setup, database_name, figures, maintenance, reset_desk_tables, say, table
+from common import (
+    ROOT,
+    bench_env,
+    bench_setup,
+    database_name,
+    figures,
+    maintenance,
+    reset_desk_tables,
+    say,
+    stop_process,
+    table,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 VAR = ROOT / "var" / "bench" / "day"
@@ -224,13 +234,7 @@ def celery(kind: str, index: int, args: argparse.Namespace):
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def children(pid: int) -> list[int]:

@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from common import (
     reset_desk_tables,
     say,
     seed_questions,
+    stop_process,
     table,
     timed,
 )
@@ -266,13 +266,7 @@ def gunicorn(workers: int, log_path: Path) -> Iterator[tuple[int, int]]:
             time.sleep(0.2)
         yield port, master.pid
     finally:
-        if master.poll() is None:
-            master.send_signal(signal.SIGTERM)
-            try:
-                master.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                master.kill()
-                master.wait()
+        stop_process(master)
 
 
 def worker_pids(master_pid: int) -> list[int]:
