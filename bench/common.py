@@ -224,6 +224,18 @@ def maintain(*statements: str) -> None:
             session.execute(statement)
 
 
+def load_inbox_bench():
+    """bench/inbox.py's gunicorn, sign-in and load-generator helpers, for the benchmarks that serve pages. Loaded by
+    path: as a module named "inbox" it would be shadowed by the desk's app of that name (the project root comes
+    first on sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_inbox", Path(__file__).resolve().parent / "inbox.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def stop_process(process: subprocess.Popen, *, grace_seconds: float = 30) -> None:
     """SIGTERM, then SIGKILL if it has not exited after `grace_seconds`: what every benchmark does with the servers
     and workers it started."""

@@ -23,7 +23,6 @@ does with its database) before it starts.
 """
 
 import argparse
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -43,6 +42,7 @@ from common import (
     bench_setup,
     database_name,
     figures,
+    load_inbox_bench,
     maintenance,
     reset_desk_tables,
     say,
@@ -62,15 +62,7 @@ SAMPLE_SECONDS = 5.0
 PROGRESS_SECONDS = 30.0
 
 
-def _load(name: str, filename: str):
-    """A sibling bench script by path: bench/inbox.py as "inbox" would be shadowed by the desk's app of that name."""
-    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / filename)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-page_bench = _load("bench_inbox", "inbox.py")
+page_bench = load_inbox_bench()
 import day_x  # noqa: E402  (bench/, on sys.path when this script runs)
 
 
@@ -235,10 +227,6 @@ def celery(kind: str, index: int, args: argparse.Namespace):
         yield process
     finally:
         stop_process(process)
-
-
-def children(pid: int) -> list[int]:
-    return page_bench.worker_pids(pid)
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -584,8 +572,10 @@ def main() -> None:
         )
         meter = Meter(
             {
-                "gunicorn (masters + workers)": lambda: [p for _, m in servers for p in [m, *children(m)]],
-                "Celery worker(s)": lambda: [p for w in workers for p in [w.pid, *children(w.pid)]],
+                "gunicorn (masters + workers)": lambda: [
+                    p for _, m in servers for p in [m, *page_bench.worker_pids(m)]
+                ],
+                "Celery worker(s)": lambda: [p for w in workers for p in [w.pid, *page_bench.worker_pids(w.pid)]],
                 "Celery beat": lambda: [beat.pid],
                 "PostgreSQL backends of the desk": postgres_backends,
                 "Redis": redis_pid,

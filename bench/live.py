@@ -20,7 +20,6 @@ with a conversation, starts gunicorn (production settings) and measures, with th
 
 import argparse
 import http.client
-import importlib.util
 import multiprocessing
 import os
 import sys
@@ -28,21 +27,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, bench_setup, database_name, figures, maintain, maintenance, reset_desk_tables, say, table
+from common import (
+    ROOT,
+    bench_setup,
+    database_name,
+    figures,
+    load_inbox_bench,
+    maintain,
+    maintenance,
+    reset_desk_tables,
+    say,
+    table,
+)
 
-BENCH_DIR = Path(__file__).resolve().parent
-
-
-def _load_inbox_bench():
-    """bench/inbox.py's gunicorn, sign-in and load-generator helpers. Loaded by path: as a module named "inbox" it
-    would be shadowed by the desk's app of that name (the project root comes first on sys.path)."""
-    spec = importlib.util.spec_from_file_location("bench_inbox", BENCH_DIR / "inbox.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-page_bench = _load_inbox_bench()
+page_bench = load_inbox_bench()
 LoadResult = page_bench.LoadResult
 
 HTMX = {"HX-Request": "true"}

@@ -31,7 +31,6 @@ period report costs on 1,000,000 questions, and what the worker pays to keep the
 
 import argparse
 import cProfile
-import importlib.util
 import io
 import os
 import pstats
@@ -49,6 +48,7 @@ from common import (
     ROOT,
     bench_setup,
     figures,
+    load_inbox_bench,
     maintain,
     maintenance,
     reset_desk_tables,
@@ -57,19 +57,7 @@ from common import (
     timed,
 )
 
-BENCH_DIR = Path(__file__).resolve().parent
-
-
-def _load_inbox_bench():
-    """bench/inbox.py's gunicorn, sign-in and load-generator helpers, loaded by path (as bench/live.py does: a module
-    named "inbox" would be shadowed by the desk's app of that name)."""
-    spec = importlib.util.spec_from_file_location("bench_inbox", BENCH_DIR / "inbox.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-page_bench = _load_inbox_bench()
+page_bench = load_inbox_bench()
 BARE_PATH = page_bench.BARE_PATH
 
 TARGET_WEEK_P95_MS = 300.0

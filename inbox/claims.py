@@ -98,12 +98,8 @@ def _claim(question: Question, *, actor: Employee, now: datetime, claims_locked:
     """One conditional UPDATE states everything a claim needs (_claimable), so that a claim that succeeds costs that
     statement and its audit entry; a claim it refuses is explained afterwards (_refuse). `claims_locked`: the caller
     took the employee's claims lock already (next_question_for)."""
-    limited = not may_supervise(actor)
-    if limited and not claims_locked:
-        # The hold limit counts what the employee holds: their claims take a lock of their own first, so that two
-        # claims at once cannot both see room for one more. The UPDATE is a statement of its own after it, so its
-        # snapshot (READ COMMITTED) includes the claim that held the lock before.
-        transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
+    if not claims_locked:
+        _lock_claims_of(actor)
     fields = _claim_fields(actor, now)
     values = _ClaimValues(
         question_id=question.pk,
@@ -119,6 +115,14 @@ def _claim(question: Question, *, actor: Employee, now: datetime, claims_locked:
     _apply(question, fields)
     recorder.record("inbox.question.claimed", actor=actor, target=question, after={"lease_ends": question.lease_ends})
     return question
+
+
+def _lock_claims_of(actor: Employee) -> None:
+    """The hold limit counts what the employee holds: their claims take a lock of their own first, so that two claims
+    at once cannot both see room for one more. The UPDATE is a statement of its own after it, so its snapshot (READ
+    COMMITTED) includes the claim that held the lock before. Supervisors hold without limit and take none."""
+    if not may_supervise(actor):
+        transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
 
 
 @dataclass(frozen=True)
@@ -285,11 +289,9 @@ def next_question_for(actor: Employee, *, now: datetime | None = None) -> Questi
     questions instead of queueing behind one row.
     """
     now = now or timezone.now()
-    limited = not may_supervise(actor)
-    if limited:
-        # The employee's claims lock before the pick's row lock, in the order claim() takes them: the same person
-        # pressing "Next question" and "Claim" at once would otherwise deadlock (one of them failing with an error).
-        transaction_lock(TransactionLock.CLAIMS_OF_EMPLOYEE, actor.pk)
+    # The employee's claims lock before the pick's row lock, in the order claim() takes them: the same person
+    # pressing "Next question" and "Claim" at once would otherwise deadlock (one of them failing with an error).
+    _lock_claims_of(actor)
     candidates = (
         Question.objects.open()
         .free(now)
@@ -305,7 +307,7 @@ def next_question_for(actor: Employee, *, now: datetime | None = None) -> Questi
         # Someone who may not claim is told so, not that nothing is waiting (a pick is refused by _claim itself).
         ensure_accepted_guidelines(actor)
         return None
-    return _claim(picked, actor=actor, now=now, claims_locked=limited)
+    return _claim(picked, actor=actor, now=now, claims_locked=True)
 
 
 @transaction.atomic(durable=True)
